@@ -1,0 +1,121 @@
+"""Sphinx extension that keeps the book's pages offline and honest about widgets.
+
+The site has no kernel and loads no widget manager, so an ipywidgets *view* on a
+page could only ever be a blank box or a control that moves while nothing
+happens. ``_config.yml`` therefore tells MyST-NB never to choose the widget view
+(``nb_mime_priority_overrides``), and this extension:
+
+* gives a widget output that has no HTML of its own (a ``tqdm.auto`` progress
+  bar) a static ``text/html`` view, drawn from the widget state that the
+  notebook's execution recorded: the bar as it was when the cell finished;
+* leaves that widget state out of the page (nothing reads it, and it can be
+  large);
+* removes ``<link href="http(s)://...">`` tags from HTML outputs, such as the
+  font-awesome stylesheet that matplotlib's ``to_jshtml`` links from a CDN (the
+  theme ships its own icons).
+
+Interactive figures from ``nnscratch.interactive`` carry their own HTML view and
+need nothing from here.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+STATE_KEY = "ipywidgets_state"
+EXTERNAL_LINK = re.compile(r"<link\b[^>]*\bhref\s*=\s*[\"']?(?:https?:)?//[^>]*>", re.IGNORECASE)
+
+State = dict[str, dict[str, Any]]
+
+
+def _widget_state(env: Any, docname: str) -> State:
+    """The final widget models of a page's notebook, by model id (empty if none)."""
+    js_files = getattr(env, "nb_metadata", {}).get(docname, {}).get("js_files", {})
+    entry = js_files.get(STATE_KEY)
+    if not entry:
+        return {}
+    body = entry[1].get("body", "")
+    try:
+        return json.loads(body.replace("<\\/script>", "</script>")).get("state", {})
+    except (ValueError, AttributeError):
+        return {}
+
+
+def _render(model_id: str, state: State, depth: int = 0) -> str | None:
+    """Static HTML for the widget ``model_id`` as it was last seen, or None if unsupported."""
+    model = state.get(model_id.removeprefix("IPY_MODEL_"))
+    if model is None or depth > 10:
+        return None
+    name = model.get("model_name", "")
+    attrs = model.get("state", {})
+    if name in ("HBoxModel", "VBoxModel"):
+        parts = [_render(child, state, depth + 1) for child in attrs.get("children", [])]
+        if any(part is None for part in parts):
+            return None
+        direction = "row" if name == "HBoxModel" else "column"
+        return (
+            f'<div class="nn-widget" style="display:flex;flex-direction:{direction};'
+            f'align-items:center;gap:0.5em">{"".join(parts)}</div>'  # type: ignore[arg-type]
+        )
+    if name == "HTMLModel":
+        return f"<span>{attrs.get('value', '')}</span>"
+    if name == "LabelModel":
+        return f"<span>{html.escape(str(attrs.get('value', '')))}</span>"
+    if name in ("FloatProgressModel", "IntProgressModel"):
+        low, high = float(attrs.get("min", 0)), float(attrs.get("max", 100))
+        value = min(max(float(attrs.get("value", 0)) - low, 0.0), high - low)
+        style = attrs.get("bar_style", "")
+        return (
+            f'<progress class="nn-progress nn-progress-{style or "plain"}" '
+            f'value="{value:g}" max="{high - low:g}" style="width:20em">{value:g}</progress>'
+        )
+    return None
+
+
+class StaticWidgets(SphinxPostTransform):
+    """Before MyST-NB selects a MIME type, give widget outputs a static HTML view."""
+
+    default_priority = 3  # MyST-NB's SelectMimeType runs at 4
+    formats = ("html",)
+
+    def run(self, **kwargs: Any) -> None:
+        state = _widget_state(self.env, self.env.docname)
+        for bundle in list(self.document.findall(nodes.container)):
+            if bundle.get("nb_element") != "mime_bundle":
+                continue
+            for child in bundle.children:
+                for raw in child.findall(nodes.raw):
+                    if "html" in raw.get("format", ""):
+                        text = EXTERNAL_LINK.sub("", raw.astext())
+                        raw.children = [nodes.Text(text)]
+            types = {child.get("mime_type") for child in bundle.children}
+            if WIDGET_VIEW not in types or "text/html" in types:
+                continue
+            view = next(c for c in bundle.children if c.get("mime_type") == WIDGET_VIEW)
+            match = re.search(r'"model_id"\s*:\s*"([^"]+)"', view.astext())
+            rendered = _render(match.group(1), state) if match else None
+            if rendered is not None:
+                container = nodes.container(mime_type="text/html")
+                container += nodes.raw("", rendered, format="html", classes=["output", "text_html"])
+                bundle += container
+
+
+def _drop_widget_state(app: Sphinx, pagename: str, *args: Any) -> None:
+    """Keep the recorded widget state out of the page: no script on the site reads it."""
+    js_files = getattr(app.env, "nb_metadata", {}).get(pagename, {}).get("js_files", {})
+    js_files.pop(STATE_KEY, None)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the post-transform and the page hook."""
+    app.add_post_transform(StaticWidgets)
+    app.connect("html-page-context", _drop_widget_state, priority=400)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
