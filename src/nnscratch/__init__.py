@@ -1,0 +1,42 @@
+"""nnscratch: neural networks from scratch in numpy.
+
+The shared package of the course *Learning machines from scratch*. One module
+per idea — read them in this order:
+
+* :mod:`~nnscratch.layers` — ``Linear``, activations, ``Sequential``: forward and backward;
+* :mod:`~nnscratch.losses` — how wrong a prediction is, and its gradient;
+* :mod:`~nnscratch.regularizers` — soft preferences on weights and predictions;
+* :mod:`~nnscratch.optim` — how to step downhill;
+* :mod:`~nnscratch.gradcheck` — hand-derived gradients checked against ``autograd``;
+* :mod:`~nnscratch.train` — the training loop, ``fit``;
+* :mod:`~nnscratch.data`, :mod:`~nnscratch.metrics` — data sets and scores;
+* ``nnscratch.plot`` and ``nnscratch.interactive`` — figures (imported on demand).
+"""
+
+from .gradcheck import GradCheck, gradcheck
+from .layers import ELU, Layer, Linear, ReLU, Sequential, Sigmoid, Softmax, Step, Tanh, mlp
+from .losses import (
+    MSE,
+    SSE,
+    BinaryCrossEntropy,
+    Loss,
+    PerceptronCriterion,
+    SoftmaxCrossEntropy,
+    log_softmax,
+    softmax,
+)
+from .metrics import accuracy, confusion_matrix
+from .optim import Adam, GradientDescent, Momentum, Nesterov, Optimizer
+from .regularizers import L1, L2, Certainty, Orthogonality, Penalty
+from .train import History, TrainingDiverged, evaluate, fit
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ELU", "L1", "L2", "MSE", "SSE", "Adam", "BinaryCrossEntropy", "Certainty", "GradCheck",
+    "GradientDescent", "History", "Layer", "Linear", "Loss", "Momentum", "Nesterov",
+    "Optimizer", "Orthogonality", "Penalty", "PerceptronCriterion", "ReLU", "Sequential",
+    "Sigmoid", "Softmax", "SoftmaxCrossEntropy", "Step", "Tanh", "TrainingDiverged",
+    "accuracy", "confusion_matrix", "evaluate", "fit", "gradcheck", "log_softmax", "mlp",
+    "softmax",
+]

@@ -1,0 +1,89 @@
+"""Input validation shared by every part of the package.
+
+Each check raises an error that names *who* is complaining, *what* it expected
+and *what* it got, so that a mistake surfaces where it is made instead of as a
+broadcasting surprise three calls later.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_float_array(owner: str, name: str, x, *, ndim: int | None = None) -> np.ndarray:
+    """Return `x` as a floating numpy array, or raise a readable error.
+
+    Lists and integer arrays are converted to float64; float32 and float64 arrays
+    are kept as they are. NaN and infinity are refused.
+    """
+    if not isinstance(x, np.ndarray):
+        try:
+            x = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError) as err:
+            raise TypeError(
+                f"{owner}: expected {name} to be an array of numbers, got {type(x).__name__}"
+            ) from err
+    if x.dtype.kind in "biu":
+        x = x.astype(np.float64)
+    elif x.dtype.kind != "f":
+        raise TypeError(f"{owner}: expected {name} to hold real numbers, got dtype {x.dtype}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(
+            f"{owner}: expected {name} with {ndim} dimensions, got shape {x.shape}"
+        )
+    if x.size == 0:
+        raise ValueError(f"{owner}: expected a non-empty {name}, got shape {x.shape}")
+    if not np.isfinite(x).all():
+        bad = "NaN" if np.isnan(x).any() else "infinite"
+        raise ValueError(f"{owner}: {name} contains {bad} values; expected finite numbers")
+    return x
+
+
+def check_batch(owner: str, x: np.ndarray, n_features: int, dtype: np.dtype) -> None:
+    """Cheap check of a batch met inside a network: 2-D, right width, right dtype."""
+    if not isinstance(x, np.ndarray) or x.ndim != 2 or x.shape[1] != n_features:
+        shape = getattr(x, "shape", type(x).__name__)
+        raise ValueError(
+            f"{owner}: expected input of shape (batch, {n_features}), got {shape}"
+        )
+    if x.dtype != dtype:
+        raise TypeError(
+            f"{owner}: expected input of dtype {dtype} (the dtype of its parameters), "
+            f"got {x.dtype}; convert with x.astype(np.{dtype})"
+        )
+
+
+def check_same_shape(owner: str, name: str, got: np.ndarray, want_shape: tuple) -> None:
+    """Raise unless `got` has exactly `want_shape` (no silent broadcasting)."""
+    shape = getattr(got, "shape", None)
+    if shape != tuple(want_shape):
+        raise ValueError(f"{owner}: expected {name} of shape {tuple(want_shape)}, got {shape}")
+
+
+def check_labels(owner: str, y, n_classes: int) -> np.ndarray:
+    """Integer class labels in range(n_classes), as a 1-D int array."""
+    y = np.asarray(y)
+    if y.dtype.kind not in "iub":
+        if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+            y = y.astype(np.int64)
+        else:
+            raise TypeError(f"{owner}: expected integer class labels, got dtype {y.dtype}")
+    if y.ndim != 1:
+        raise ValueError(f"{owner}: expected labels of shape (batch,), got {y.shape}")
+    if y.size and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(
+            f"{owner}: expected labels in 0..{n_classes - 1}, "
+            f"got values from {y.min()} to {y.max()}"
+        )
+    return y.astype(np.int64, copy=False)
+
+
+def check_positive(owner: str, name: str, value: float) -> float:
+    """A strictly positive finite number (learning rates, penalty strengths...)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{owner}: expected {name} to be a number, got {value!r}") from err
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{owner}: expected {name} > 0, got {value}")
+    return value

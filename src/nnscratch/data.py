@@ -1,0 +1,161 @@
+"""Data sets of the course, all generated from a seed or loaded from an
+installed package: nothing is downloaded.
+
+* :func:`barcodes` — random barcodes; the count of bars is the one feature (Chapter 1);
+* :func:`rectangles` — wide and tall rectangles by width and height (Chapter 2);
+* :func:`xor_rectangles` — small/large in each dimension, labelled by XOR (Chapter 3);
+* :func:`xor_table` — the four rows of the XOR truth table (Chapters 3–4);
+* :func:`load_digits` — the 8×8 handwritten digits shipped with scikit-learn (Chapter 7);
+* helpers: :func:`split`, :func:`one_hot`, :func:`batches`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import numpy as np
+
+from ._checks import check_labels
+
+
+class Barcodes(NamedTuple):
+    codes: np.ndarray  # (n, length) of 0/1: 1 is a black stripe
+    counts: np.ndarray  # (n,) number of bars (runs of consecutive 1s)
+    labels: np.ndarray  # (n,) 1 if counts > boundary else 0
+
+
+def count_bars(codes) -> np.ndarray:
+    """Number of bars (maximal runs of 1s) in each row of a 0/1 array."""
+    codes = np.asarray(codes)
+    if codes.ndim == 1:
+        codes = codes[None, :]
+    padded = np.pad(codes.astype(np.int8), ((0, 0), (1, 0)))
+    return (np.diff(padded, axis=1) == 1).sum(axis=1)
+
+
+def barcodes(n: int = 200, *, length: int = 100, boundary: int = 25, margin: int = 2,
+             seed: int = 0) -> Barcodes:
+    """``n`` random barcodes, half with more than ``boundary`` bars and half with fewer.
+
+    Each stripe is black with probability ½, which gives about ``length / 4``
+    bars on average. Barcodes whose count lies within ``margin`` of the boundary
+    are redrawn, so the two classes are separated by a visible gap.
+    """
+    if n < 2 or n % 2:
+        raise ValueError(f"barcodes: expected an even n >= 2, got {n}")
+    rng = np.random.default_rng(seed)
+    per_class = n // 2
+    kept: list[list[np.ndarray]] = [[], []]
+    while min(len(k) for k in kept) < per_class:
+        batch = rng.integers(0, 2, size=(4 * n, length), dtype=np.int8)
+        counts = count_bars(batch)
+        for code, c in zip(batch, counts, strict=True):
+            if abs(int(c) - boundary) <= margin:
+                continue
+            group = kept[int(c > boundary)]
+            if len(group) < per_class:
+                group.append(code)
+    codes = np.concatenate([np.array(kept[0]), np.array(kept[1])])
+    codes = codes[rng.permutation(n)]
+    counts = count_bars(codes)
+    return Barcodes(codes, counts, (counts > boundary).astype(np.int64))
+
+
+def rectangles(n: int = 200, *, noise: float = 0.35, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Rectangles described by ``[width, height]``: class 0 is *wide*, class 1 *tall*.
+
+    Wide ones scatter around (1.0, 0.5) and tall ones around (0.5, 1.0) with
+    standard deviation ``noise`` (and a small correlation: big rectangles tend to
+    be big in both directions), so the classes overlap a little near the
+    diagonal ``width = height``. Sides are kept above 0.1.
+    """
+    rng = np.random.default_rng(seed)
+    cov = noise**2 * np.array([[1.0, 1 / 3], [1 / 3, 1.0]])
+    X, y = [], []
+    for label, centre in enumerate([(1.0, 0.5), (0.5, 1.0)]):
+        got = 0
+        while got < n // 2 + (label < n % 2):
+            s = rng.multivariate_normal(centre, cov)
+            if np.all(s > 0.1):
+                X.append(s)
+                y.append(label)
+                got += 1
+    order = rng.permutation(len(y))
+    return np.array(X)[order], np.array(y, dtype=np.int64)[order]
+
+
+def xor_rectangles(n: int = 200, *, noise: float = 0.08,
+                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Rectangles in four clusters — small/large width × small/large height.
+
+    Centres are 0.5 (small) and 1.0 (large) on each side; the label is 1 when
+    exactly one side is large (a long thin rectangle) and 0 when both are small
+    or both large (a squarish one): ``label = (width > .75) XOR (height > .75)``
+    at the centres. No single straight line separates the classes.
+    """
+    rng = np.random.default_rng(seed)
+    centres = np.array([(0.5, 0.5), (0.5, 1.0), (1.0, 0.5), (1.0, 1.0)])
+    which = np.arange(n) % 4
+    X = centres[which] + noise * rng.standard_normal((n, 2))
+    X = np.maximum(X, 0.1)
+    y = np.isin(which, (1, 2)).astype(np.int64)
+    order = rng.permutation(n)
+    return X[order], y[order]
+
+
+def xor_table() -> tuple[np.ndarray, np.ndarray]:
+    """The XOR truth table: inputs of shape (4, 2), targets of shape (4, 1)."""
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    return X, np.array([[0.0], [1.0], [1.0], [0.0]])
+
+
+def load_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The 1797 handwritten 8×8 digits from scikit-learn (installed, no download).
+
+    Returns ``X`` of shape (1797, 64), float64, pixels scaled from 0–16 to 0–1,
+    and integer labels ``y`` in 0–9. ``X[i].reshape(8, 8)`` is the image.
+    """
+    from sklearn.datasets import load_digits as _load
+
+    d = _load()
+    return d.data.astype(np.float64) / 16.0, d.target.astype(np.int64)
+
+
+def split(X, y, *, test_size: float = 0.2, seed: int = 0, stratify: bool = True):
+    """``X_train, X_test, y_train, y_test``: a seeded split that keeps class
+    proportions the same in both parts (stratified). The same as scikit-learn's
+    ``train_test_split(X, y, test_size=test_size, random_state=seed, stratify=y)``.
+    """
+    from sklearn.model_selection import train_test_split
+
+    if not 0 < test_size < 1:
+        raise ValueError(f"split: expected 0 < test_size < 1, got {test_size}")
+    return train_test_split(X, y, test_size=test_size, random_state=seed,
+                            stratify=y if stratify else None)
+
+
+def one_hot(y, n_classes: int | None = None, dtype=np.float64) -> np.ndarray:
+    """Integer labels → rows with a single 1: ``one_hot([2, 0], 3) = [[0,0,1], [1,0,0]]``."""
+    y = np.asarray(y)
+    if n_classes is None:
+        n_classes = int(y.max()) + 1 if y.size else 0
+    y = check_labels("one_hot", y, n_classes)
+    out = np.zeros((len(y), n_classes), dtype=dtype)
+    out[np.arange(len(y)), y] = 1
+    return out
+
+
+def batches(X, y, batch_size: int, *, seed: int | None = None
+            ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Minibatches ``(X_b, y_b)`` in order, or shuffled when a ``seed`` is given.
+    The last batch may be smaller."""
+    n = len(X)
+    if len(y) != n:
+        raise ValueError(f"batches: X has {n} rows but y has {len(y)}")
+    if not isinstance(batch_size, int | np.integer) or batch_size < 1:
+        raise ValueError(f"batches: expected a positive int batch_size, got {batch_size!r}")
+    order = np.arange(n) if seed is None else np.random.default_rng(seed).permutation(n)
+    for start in range(0, n, batch_size):
+        idx = order[start:start + batch_size]
+        yield X[idx], y[idx]

@@ -1,0 +1,343 @@
+"""Layers: the building blocks of a network.
+
+Every layer honours one interface, so a learner learns it once:
+
+* ``forward(x)`` maps a batch ``x`` (examples on axis 0) to an output batch and
+  remembers what the backward pass will need;
+* ``backward(grad_out)`` takes ``∂L/∂out`` and returns ``∂L/∂x``, storing
+  ``∂L/∂θ`` for each parameter ``θ`` in ``grads``;
+* ``params`` and ``grads`` are dictionaries with the same names;
+* ``function(params, x, xp)`` is the forward maths as a pure function. ``xp``
+  is ``numpy`` when the layer runs and ``autograd.numpy`` when
+  :mod:`nnscratch.gradcheck` differentiates it, so the maths is written once.
+
+A layer's forward and backward sit side by side: read one, then the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from ._checks import as_float_array, check_batch, check_same_shape
+
+Params = dict[str, np.ndarray]
+
+
+class Layer:
+    """Base class: a differentiable map from one batch to another."""
+
+    def __init__(self) -> None:
+        self.params: Params = {}
+        self.grads: Params = {}
+        self._x: np.ndarray | None = None
+        self._out: np.ndarray | None = None
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    # -- the maths ---------------------------------------------------------
+    def function(self, params: Params, x, xp=np):
+        """The forward computation as a pure function of ``params`` and ``x``."""
+        raise NotImplementedError
+
+    def _backward(self, grad_out: np.ndarray) -> np.ndarray:
+        """``∂L/∂x`` from ``∂L/∂out``; fills ``self.grads``. Inputs are checked."""
+        raise NotImplementedError
+
+    # -- the interface -----------------------------------------------------
+    def forward(self, x) -> np.ndarray:
+        """Output for the batch ``x``; remembers ``x`` and the output for backward."""
+        return self._forward(as_float_array(self.name, "input", x))
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        self._x = x
+        self._out = self.function(self.params, x)
+        return self._out
+
+    def backward(self, grad_out) -> np.ndarray:
+        """Given ``∂L/∂out`` for the last forward batch, return ``∂L/∂x``."""
+        if self._out is None:
+            raise RuntimeError(f"{self.name}: call forward before backward")
+        check_same_shape(self.name, "grad_out (the shape of the last output)", grad_out,
+                         self._out.shape)
+        return self._backward(grad_out)
+
+    __call__ = forward
+
+    def parameters(self) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
+        """Yield ``(name, param, grad)`` for every parameter: what optimisers step over."""
+        for key, p in self.params.items():
+            yield key, p, self.grads[key]
+
+    @property
+    def n_params(self) -> int:
+        return sum(p.size for p in self.params.values())
+
+    def __repr__(self) -> str:
+        return f"{self.name}()"
+
+
+# ---------------------------------------------------------------------------
+# Linear
+# ---------------------------------------------------------------------------
+
+
+class Linear(Layer):
+    """An affine map ``z = x W + b`` with ``W`` of shape ``(n_in, n_out)``.
+
+    Each output unit ``j`` computes a weighted sum of the inputs, ``Σ_i x_i W_ij``,
+    plus its own bias ``b_j``. Weights start random (seeded) so that units differ:
+
+    * ``init="glorot"`` draws ``W ~ U(-a, a)`` with ``a = sqrt(6 / (n_in + n_out))``,
+      keeping the variance of signals roughly constant through sigmoid and tanh
+      layers (Glorot & Bengio, 2010);
+    * ``init="he"`` draws ``W ~ N(0, 2 / n_in)``, the right scale for ReLU
+      (He et al., 2015);
+    * or give ``W`` and ``b`` yourself to set a network by hand.
+    """
+
+    def __init__(self, n_in: int | None = None, n_out: int | None = None, *,
+                 W=None, b=None, init: str = "glorot", seed: int | None = None,
+                 dtype=np.float64) -> None:
+        super().__init__()
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Linear: expected a floating dtype, got {dtype}")
+        if W is not None:
+            W = np.array(as_float_array("Linear", "W", W, ndim=2), dtype=dtype)
+            if n_in is not None and n_out is not None:
+                check_same_shape("Linear", "W", W, (n_in, n_out))
+            n_in, n_out = W.shape
+        elif n_in is None or n_out is None:
+            raise TypeError("Linear: give n_in and n_out, or the weights W")
+        else:
+            for label, n in (("n_in", n_in), ("n_out", n_out)):
+                if not isinstance(n, int | np.integer) or n < 1:
+                    raise ValueError(f"Linear: expected {label} to be a positive int, got {n!r}")
+            if seed is None:
+                raise TypeError("Linear: pass seed=<int> for a random initialisation "
+                                "(every random thing in this course is seeded), or give W")
+            rng = np.random.default_rng(seed)
+            if init == "glorot":
+                a = np.sqrt(6.0 / (n_in + n_out))
+                W = rng.uniform(-a, a, size=(n_in, n_out))
+            elif init == "he":
+                W = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
+            else:
+                raise ValueError(f"Linear: expected init 'glorot' or 'he', got {init!r}")
+            W = W.astype(dtype)
+        if b is None:
+            b = np.zeros(n_out, dtype=dtype)
+        else:
+            b = np.array(as_float_array("Linear", "b", b, ndim=1), dtype=dtype)
+            check_same_shape("Linear", "b", b, (n_out,))
+        self.n_in, self.n_out = int(n_in), int(n_out)
+        self.params = {"W": W, "b": b}
+        self.grads = {"W": np.zeros_like(W), "b": np.zeros_like(b)}
+
+    def function(self, params, x, xp=np):
+        return x @ params["W"] + params["b"]
+
+    def _forward(self, x):
+        check_batch(self.name, x, self.n_in, self.params["W"].dtype)
+        return super()._forward(x)
+
+    def _backward(self, grad_out):
+        self.grads["W"] = self._x.T @ grad_out  # ∂L/∂W_ij = Σ_n x_ni δ_nj
+        self.grads["b"] = grad_out.sum(axis=0)  # ∂L/∂b_j = Σ_n δ_nj
+        return grad_out @ self.params["W"].T  # ∂L/∂x_ni = Σ_j δ_nj W_ij
+
+    def __repr__(self) -> str:
+        return f"Linear({self.n_in} → {self.n_out}, {self.n_params} params)"
+
+
+# ---------------------------------------------------------------------------
+# Element-wise activations
+# ---------------------------------------------------------------------------
+
+
+class Sigmoid(Layer):
+    """``σ(z) = 1 / (1 + e^{-z})``, squashing any number into (0, 1).
+
+    Computed from ``e^{-|z|}`` so that it never overflows: for ``z < 0`` it uses
+    the equal form ``e^{z} / (1 + e^{z})``. Its derivative is ``σ(z)(1 - σ(z))``.
+    """
+
+    def function(self, params, x, xp=np):
+        e = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    def _backward(self, grad_out):
+        s = self._out
+        return grad_out * s * (1.0 - s)
+
+
+class Tanh(Layer):
+    """``tanh(z)``, squashing into (-1, 1); its derivative is ``1 - tanh(z)²``."""
+
+    def function(self, params, x, xp=np):
+        return xp.tanh(x)
+
+    def _backward(self, grad_out):
+        return grad_out * (1.0 - self._out**2)
+
+
+class ReLU(Layer):
+    """``max(z, 0)``: passes positives, silences negatives. Derivative 1 or 0."""
+
+    def function(self, params, x, xp=np):
+        return xp.maximum(x, 0.0)
+
+    def _backward(self, grad_out):
+        return grad_out * (self._x > 0)
+
+
+class ELU(Layer):
+    """``z`` for ``z > 0``, ``α(e^z - 1)`` otherwise: a ReLU with a smooth negative side."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        self.alpha = float(alpha)
+
+    def function(self, params, x, xp=np):
+        return xp.where(x > 0, x, self.alpha * xp.expm1(xp.minimum(x, 0.0)))
+
+    def _backward(self, grad_out):
+        # for z <= 0 the derivative α e^z equals out + α
+        return grad_out * np.where(self._x > 0, 1.0, self._out + self.alpha)
+
+    def __repr__(self) -> str:
+        return f"ELU(alpha={self.alpha})"
+
+
+class Step(Layer):
+    """The perceptron's all-or-nothing unit: 1 if ``z > 0`` else 0.
+
+    Its derivative is 0 wherever it exists, so no gradient flows back through it:
+    ``backward`` honestly returns zeros. That is why the perceptron learns with
+    its own rule (the gradient of the *perceptron criterion*, see
+    :class:`nnscratch.losses.PerceptronCriterion`) and why networks that learn by
+    backpropagation use smooth activations instead.
+    """
+
+    def function(self, params, x, xp=np):
+        return xp.where(x > 0, 1.0, 0.0).astype(x.dtype)
+
+    def _backward(self, grad_out):
+        return np.zeros_like(grad_out)
+
+
+class Softmax(Layer):
+    """Turns each row of scores into probabilities: ``s_k = e^{z_k} / Σ_j e^{z_j}``.
+
+    The row maximum is subtracted first (it cancels in the ratio) so ``e^z`` never
+    overflows. The backward pass is the vector-Jacobian product
+    ``∂L/∂z = s ⊙ (g - Σ_k g_k s_k)`` — the full Jacobian is never built.
+    For training a classifier, prefer
+    :class:`nnscratch.losses.SoftmaxCrossEntropy` on the scores: it fuses the two.
+    """
+
+    def function(self, params, x, xp=np):
+        e = xp.exp(x - xp.max(x, axis=-1, keepdims=True))
+        return e / xp.sum(e, axis=-1, keepdims=True)
+
+    def _backward(self, grad_out):
+        s = self._out
+        return s * (grad_out - (grad_out * s).sum(axis=-1, keepdims=True))
+
+
+# ---------------------------------------------------------------------------
+# Sequential
+# ---------------------------------------------------------------------------
+
+
+class Sequential(Layer):
+    """Layers applied one after another; itself a layer.
+
+    Parameters are named ``"<index>.<name>"``, e.g. ``"0.W"`` for the weights of
+    the first layer. ``backward`` runs the layers in reverse: the chain rule.
+    """
+
+    def __init__(self, *layers: Layer) -> None:
+        # no Layer.__init__: params and grads are views of the layers' own
+        self._x = self._out = None
+        if len(layers) == 1 and isinstance(layers[0], list | tuple):
+            layers = tuple(layers[0])
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(f"Sequential: layer {i} is a {type(layer).__name__}, "
+                                "expected an nnscratch Layer")
+        if not layers:
+            raise ValueError("Sequential: expected at least one layer, got none")
+        self.layers = list(layers)
+
+    @property
+    def params(self) -> Params:
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
+                for k, v in layer.params.items()}
+
+    @property
+    def grads(self) -> Params:
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
+                for k, v in layer.grads.items()}
+
+    def parameters(self):
+        for i, layer in enumerate(self.layers):
+            for key, p, g in layer.parameters():
+                yield f"{i}.{key}", p, g
+
+    def function(self, params, x, xp=np):
+        for i, layer in enumerate(self.layers):
+            prefix = f"{i}."
+            own = {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}
+            x = layer.function(own, x, xp)
+        return x
+
+    def forward(self, x) -> np.ndarray:
+        x = as_float_array(self.name, "input", x, ndim=2)
+        return self._forward(x)
+
+    def _forward(self, x):
+        for layer in self.layers:
+            x = layer._forward(x)
+        self._out = x
+        return x
+
+    def _backward(self, grad_out):
+        for layer in reversed(self.layers):
+            grad_out = layer._backward(grad_out)
+        return grad_out
+
+    def __getitem__(self, i: int) -> Layer:
+        return self.layers[i]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __repr__(self) -> str:
+        lines = [f"  ({i}) {layer!r}" for i, layer in enumerate(self.layers)]
+        return "Sequential(\n" + "\n".join(lines) + f"\n)  # {self.n_params} parameters"
+
+
+def mlp(sizes: list[int], activation: type[Layer] = ReLU, *, seed: int = 0,
+        init: str | None = None, dtype=np.float64) -> Sequential:
+    """A multi-layer perceptron: ``Linear`` layers of the given sizes with
+    ``activation`` between them (none after the last).
+
+    ``mlp([64, 128, 10], ReLU, seed=0)`` is ``Linear(64, 128) → ReLU → Linear(128, 10)``.
+    Layer ``i`` is seeded with ``seed + i``; ``init`` defaults to ``"he"`` for ReLU
+    and ELU and ``"glorot"`` otherwise.
+    """
+    if len(sizes) < 2:
+        raise ValueError(f"mlp: expected at least two sizes (input and output), got {sizes}")
+    if init is None:
+        init = "he" if activation in (ReLU, ELU) else "glorot"
+    layers: list[Layer] = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        if layers:
+            layers.append(activation())
+        layers.append(Linear(n_in, n_out, init=init, seed=seed + i, dtype=dtype))
+    return Sequential(*layers)
