@@ -1,0 +1,92 @@
+"""nnscratch.interactive: one call, a live widget in Jupyter and a static figure on the site."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from nnscratch.interactive import DATA_ATTRIBUTE, Explorer  # noqa: E402
+
+
+def draw(step: int, lr: float):
+    fig, ax = plt.subplots(figsize=(2, 1.5))
+    ax.plot([0, step], [0, step * lr])
+    ax.set(xlim=(0, 5), ylim=(0, 5))
+    return fig
+
+
+def draw_into_current(step: int) -> None:
+    plt.plot([0, 1], [0, step])
+
+
+def payload(html: str) -> dict:
+    return json.loads(re.search(r'class="nn-explore-data">(.*?)</script>', html).group(1))
+
+
+def test_every_combination_is_a_frame_and_figures_are_closed() -> None:
+    before = plt.get_fignums()
+    explorer = Explorer(draw, {"step": range(1, 4), "lr": [0.5, 1.0]})
+    assert explorer.shape == [3, 2]
+    assert len(explorer.index) == 6
+    assert plt.get_fignums() == before
+    assert explorer.frame([0, 0]) != explorer.frame([2, 1])
+
+
+def test_draw_may_use_the_current_figure() -> None:
+    explorer = Explorer(draw_into_current, {"step": [1, 2, 3]})
+    assert len(explorer.frames) == 3
+
+
+def test_html_is_deterministic_and_marked() -> None:
+    first = Explorer(draw, {"step": [1, 2], "lr": [0.5, 1.0]}, title="t").html()
+    second = Explorer(draw, {"step": [1, 2], "lr": [0.5, 1.0]}, title="t").html()
+    assert first == second
+    assert DATA_ATTRIBUTE in first and "http" not in first
+    data = payload(first)
+    assert data["shape"] == [2, 2] and data["labels"] == [["1", "2"], ["0.5", "1"]]
+    waiting = re.findall(r"<(?:input|button)[^>]*\bdisabled\b", first)
+    assert len(waiting) == 3  # two controls and the play button wait for the script
+
+
+def test_bundle_carries_widget_view_and_html() -> None:
+    bundle = Explorer(draw, {"step": [1, 2], "lr": [0.5, 1.0]})._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/html"].startswith('<div class="nn-explore"')
+    assert "text/plain" in bundle
+
+
+def test_too_many_frames_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match=r"explore: 400 frames .* max_frames=120"):
+        Explorer(draw, {"step": range(20), "lr": [0.1] * 20})
+
+
+def test_a_control_that_changes_nothing_is_an_error() -> None:
+    with pytest.raises(ValueError, match="'lr' never changes the figure"):
+        Explorer(lambda step, lr: draw(step, 1.0), {"step": [1, 2], "lr": [0.1, 0.2]})
+
+
+@pytest.mark.parametrize(
+    ("controls", "error"),
+    [
+        ({}, ValueError),
+        ({"step": 3}, TypeError),
+        ({"step": [1]}, ValueError),
+        ({"step": "abc"}, TypeError),
+        ({"title": [1, 2]}, ValueError),
+    ],
+)
+def test_bad_controls_are_refused(controls: dict, error: type[Exception]) -> None:
+    with pytest.raises(error, match="explore"):
+        Explorer(draw, controls)
+
+
+def test_draw_returning_something_else_is_refused() -> None:
+    with pytest.raises(TypeError, match="expected a matplotlib Figure"):
+        Explorer(lambda step: 42, {"step": [1, 2]})
