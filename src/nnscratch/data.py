@@ -62,7 +62,8 @@ def barcodes(n: int = 200, *, length: int = 100, boundary: int = 25, margin: int
     return Barcodes(codes, counts, (counts > boundary).astype(np.int64))
 
 
-def rectangles(n: int = 200, *, noise: float = 0.35, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def rectangles(n: int = 200, *, noise: float = 0.35,
+               seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Rectangles described by ``[width, height]``: class 0 is *wide*, class 1 *tall*.
 
     Wide ones scatter around (1.0, 0.5) and tall ones around (0.5, 1.0) with
@@ -159,3 +160,37 @@ def batches(X, y, batch_size: int, *, seed: int | None = None
     for start in range(0, n, batch_size):
         idx = order[start:start + batch_size]
         yield X[idx], y[idx]
+
+
+def shift_images(X, rng, *, max_shift: int = 1) -> np.ndarray:
+    """Move each flattened square image by a random whole number of pixels.
+
+    Every row of ``X`` (shape ``(n, side * side)``, e.g. ``(n, 64)`` for 8×8
+    digits) is reshaped to a ``side × side`` image, moved by ``dy`` rows and
+    ``dx`` columns drawn uniformly from ``-max_shift … max_shift`` (each image
+    its own pair, from ``rng``, a ``np.random.Generator``), and flattened again.
+    Pixels that enter at an edge are 0 (background); pixels pushed over the
+    opposite edge are lost.
+
+    A "3" moved one pixel to the left is still a "3": training on moved copies
+    (*data augmentation*) shows the network that the position of a stroke
+    matters less than its shape, which curbs over-fitting. Use it in
+    ``fit(..., augment=shift_images)``; ``fit`` passes its seeded ``rng``.
+    """
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"shift_images: expected X of shape (n, side*side), got {X.shape}")
+    side = int(round(np.sqrt(X.shape[1])))
+    if side * side != X.shape[1]:
+        raise ValueError(f"shift_images: rows of {X.shape[1]} pixels are not square images")
+    if not isinstance(max_shift, int | np.integer) or not 0 <= max_shift < side:
+        raise ValueError(f"shift_images: expected an int 0 <= max_shift < {side}, "
+                         f"got {max_shift!r}")
+    n, m = len(X), int(max_shift)
+    images = X.reshape(n, side, side)
+    padded = np.pad(images, ((0, 0), (m, m), (m, m)))
+    dy, dx = rng.integers(-m, m + 1, size=(2, n))
+    rows = (np.arange(side)[None, :] - dy[:, None] + m)[:, :, None]  # (n, side, 1)
+    cols = (np.arange(side)[None, :] - dx[:, None] + m)[:, None, :]  # (n, 1, side)
+    out = padded[np.arange(n)[:, None, None], rows, cols]
+    return out.reshape(n, side * side)

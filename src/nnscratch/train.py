@@ -97,42 +97,44 @@ def fit(model, loss: Loss, optimizer: Optimizer, X, y, *, epochs: int = 10,
     n = len(X)
     bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress)
     step = 0
-    for epoch in bar:
-        if lr_schedule is not None:
-            optimizer.lr = float(lr_schedule(epoch))
-        order = rng.permutation(n)
-        total = correct = 0.0
-        for start in range(0, n, batch_size):
-            idx = order[start:start + batch_size]
-            xb, yb = X[idx], y[idx]
-            if augment is not None:
-                xb = augment(xb, rng)
-            out = model.forward(xb)
-            value, grad = loss.value_and_grad(out, yb)
-            if not math.isfinite(value):
-                bar.close()
-                raise TrainingDiverged(_advice(value, epoch, start // batch_size, optimizer))
-            model.backward(grad)
-            for penalty in penalties:
-                penalty.add_to_grads(model)
-            optimizer.step(model)
-            total += value * len(idx)
+    # overflow shows up as a non-finite loss, reported below with advice, not as warnings
+    with np.errstate(over="ignore", invalid="ignore"):
+        for epoch in bar:
+            if lr_schedule is not None:
+                optimizer.lr = float(lr_schedule(epoch))
+            order = rng.permutation(n)
+            total = correct = 0.0
+            for start in range(0, n, batch_size):
+                idx = order[start:start + batch_size]
+                xb, yb = X[idx], y[idx]
+                if augment is not None:
+                    xb = augment(xb, rng)
+                out = model.forward(xb)
+                value, grad = loss.value_and_grad(out, yb)
+                if not math.isfinite(value):
+                    bar.close()
+                    raise TrainingDiverged(_advice(value, epoch, start // batch_size, optimizer))
+                model.backward(grad)
+                for penalty in penalties:
+                    penalty.add_to_grads(model)
+                optimizer.step(model)
+                total += value * len(idx)
+                if track_acc:
+                    correct += np.count_nonzero(loss.predict(out) == _as_labels(yb))
+                if on_batch is not None:
+                    on_batch(step, model, value)
+                step += 1
+            history["loss"].append(total / n)
             if track_acc:
-                correct += np.count_nonzero(loss.predict(out) == _as_labels(yb))
-            if on_batch is not None:
-                on_batch(step, model, value)
-            step += 1
-        history["loss"].append(total / n)
-        if track_acc:
-            history["accuracy"].append(correct / n)
-        if validation is not None:
-            out = model.forward(X_val)
-            history["val_loss"].append(loss.value(out, y_val))
-            if track_acc:
-                history["val_accuracy"].append(accuracy(_as_labels(y_val), loss.predict(out)))
-        bar.set_postfix({k: f"{v[-1]:.4f}" for k, v in history.items()}, refresh=False)
-        if callback is not None:
-            callback(epoch, model, history)
+                history["accuracy"].append(correct / n)
+            if validation is not None:
+                out = model.forward(X_val)
+                history["val_loss"].append(loss.value(out, y_val))
+                if track_acc:
+                    history["val_accuracy"].append(accuracy(_as_labels(y_val), loss.predict(out)))
+            bar.set_postfix({k: f"{v[-1]:.4f}" for k, v in history.items()}, refresh=False)
+            if callback is not None:
+                callback(epoch, model, history)
     bar.close()
     return history
 

@@ -1,0 +1,71 @@
+"""Data sets: seeded, balanced, documented shapes; helpers that refuse bad input."""
+
+import numpy as np
+import pytest
+
+from nnscratch import data, metrics
+
+
+def test_count_bars_counts_runs_of_ones():
+    assert data.count_bars([0, 1, 1, 0, 1, 0, 0, 1]).tolist() == [3]
+    assert data.count_bars([[1, 1, 1], [0, 0, 0], [1, 0, 1]]).tolist() == [1, 0, 2]
+
+
+def test_barcodes_are_balanced_separated_and_seeded():
+    codes, counts, labels = data.barcodes(200, seed=3)
+    assert codes.shape == (200, 100) and set(np.unique(codes)) <= {0, 1}
+    np.testing.assert_array_equal(counts, data.count_bars(codes))
+    assert labels.sum() == 100
+    assert np.all(np.abs(counts - 25) > 2)
+    np.testing.assert_array_equal(labels, counts > 25)
+    np.testing.assert_array_equal(codes, data.barcodes(200, seed=3).codes)
+    assert not np.array_equal(codes, data.barcodes(200, seed=4).codes)
+    with pytest.raises(ValueError, match="barcodes: expected an even n >= 2, got 7"):
+        data.barcodes(7)
+
+
+def test_rectangles_wide_and_tall():
+    X, y = data.rectangles(101, seed=0)
+    assert X.shape == (101, 2) and np.all(X > 0.1)
+    assert np.bincount(y).tolist() == [51, 50]
+    wide, tall = X[y == 0], X[y == 1]
+    assert np.mean(wide[:, 0] > wide[:, 1]) > 0.75 and np.mean(tall[:, 1] > tall[:, 0]) > 0.75
+
+
+def test_xor_rectangles_follow_xor_of_the_sides():
+    X, y = data.xor_rectangles(200, noise=0.05, seed=0)
+    assert np.bincount(y).tolist() == [100, 100]
+    np.testing.assert_array_equal(y, (X[:, 0] > 0.75) ^ (X[:, 1] > 0.75))
+
+
+def test_xor_table():
+    X, y = data.xor_table()
+    np.testing.assert_array_equal(y[:, 0], np.logical_xor(X[:, 0], X[:, 1]))
+
+
+def test_digits_are_scaled_and_split_stratified():
+    X, y = data.load_digits()
+    assert X.shape == (1797, 64) and X.dtype == np.float64
+    assert X.min() == 0.0 and X.max() == 1.0
+    X_tr, X_te, y_tr, y_te = data.split(X, y, test_size=0.2, seed=0)
+    assert len(X_te) == 360 and len(X_tr) == 1437
+    assert np.abs(np.bincount(y_te) / 360 - np.bincount(y) / 1797).max() < 0.01
+
+
+def test_one_hot_and_batches():
+    np.testing.assert_array_equal(data.one_hot([2, 0], 3), [[0, 0, 1], [1, 0, 0]])
+    with pytest.raises(ValueError, match="one_hot: expected labels in 0..2"):
+        data.one_hot([3], 3)
+    X, y = np.arange(10).reshape(5, 2), np.arange(5)
+    sizes = [len(xb) for xb, _ in data.batches(X, y, 2)]
+    assert sizes == [2, 2, 1]
+    seen = np.concatenate([yb for _, yb in data.batches(X, y, 2, seed=0)])
+    assert sorted(seen) == list(range(5)) and seen.tolist() != list(range(5))
+
+
+def test_metrics():
+    assert metrics.accuracy([0, 1, 1, 2], [0, 1, 2, 2]) == 0.75
+    C = metrics.confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2])
+    assert C.tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
+    with pytest.raises(ValueError, match="accuracy: 2 true labels but 3 predictions"):
+        metrics.accuracy([0, 1], [0, 1, 1])

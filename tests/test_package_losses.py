@@ -1,0 +1,185 @@
+"""Losses and regularisers: gradients, exact values, bad targets, stability."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nnscratch as nn
+from nnscratch.data import one_hot
+
+SETTINGS = settings(max_examples=20, deadline=None)
+
+
+def rng_for(seed):
+    return np.random.default_rng(seed)
+
+
+@SETTINGS
+@given(n=st.integers(1, 6), k=st.integers(1, 5), seed=st.integers(0, 10_000))
+def test_regression_losses_match_autograd(n, k, seed):
+    rng = rng_for(seed)
+    pred, target = rng.standard_normal((n, k)), rng.standard_normal((n, k))
+    for loss in (nn.SSE(), nn.MSE()):
+        check = nn.gradcheck(loss, pred, target)
+        assert check.passed, check
+
+
+@SETTINGS
+@given(n=st.integers(1, 6), k=st.integers(1, 4), seed=st.integers(0, 10_000))
+def test_binary_cross_entropy_matches_autograd(n, k, seed):
+    rng = rng_for(seed)
+    target = (rng.random((n, k)) > 0.5).astype(float)
+    check = nn.gradcheck(
+        nn.BinaryCrossEntropy(from_logits=True), 3 * rng.standard_normal((n, k)), target
+    )
+    assert check.passed, check
+    check = nn.gradcheck(nn.BinaryCrossEntropy(), rng.uniform(0.02, 0.98, (n, k)), target)
+    assert check.passed, check
+
+
+@SETTINGS
+@given(n=st.integers(1, 6), k=st.integers(2, 6), seed=st.integers(0, 10_000))
+def test_softmax_cross_entropy_and_certainty_match_autograd(n, k, seed):
+    rng = rng_for(seed)
+    scores, labels = 3 * rng.standard_normal((n, k)), rng.integers(0, k, n)
+    for loss in (nn.SoftmaxCrossEntropy(), nn.SoftmaxCrossEntropy() + nn.Certainty(0.5)):
+        check = nn.gradcheck(loss, scores, labels)
+        assert check.passed, check
+
+
+@SETTINGS
+@given(n=st.integers(1, 6), seed=st.integers(0, 10_000))
+def test_perceptron_criterion_gradient_is_the_perceptron_rule(n, seed):
+    rng = rng_for(seed)
+    z, t = rng.standard_normal((n, 1)), (rng.random((n, 1)) > 0.5).astype(float)
+    check = nn.gradcheck(nn.PerceptronCriterion(), z, t)
+    assert check.passed, check
+    step = (z > 0).astype(float)
+    np.testing.assert_array_equal(nn.PerceptronCriterion().grad(z, t), (step - t) / n)
+
+
+@SETTINGS
+@given(
+    rows=st.integers(1, 6),
+    cols=st.integers(1, 5),
+    seed=st.integers(0, 10_000),
+    penalty=st.sampled_from([nn.L2(0.3), nn.L1(0.3), nn.Orthogonality(0.3)]),
+)
+def test_weight_penalties_match_autograd(rows, cols, seed, penalty):
+    check = nn.gradcheck(penalty, rng_for(seed).standard_normal((rows, cols)))
+    assert check.passed, check
+
+
+def test_exact_values_worked_by_hand():
+    assert nn.SSE()([[1.0], [3.0]], [[0.0], [1.0]]) == 5.0
+    assert nn.MSE()([[1.0, 3.0]], [[0.0, 1.0]]) == 2.5
+    assert nn.SoftmaxCrossEntropy()(np.zeros((2, 4)), [0, 3]) == pytest.approx(np.log(4), 1e-15)
+    assert nn.BinaryCrossEntropy()([[0.5]], [[1.0]]) == pytest.approx(np.log(2), 1e-15)
+    assert nn.BinaryCrossEntropy(from_logits=True)([[0.0]], [1.0]) == pytest.approx(np.log(2))
+    assert nn.PerceptronCriterion()([[-2.0], [3.0]], [[1.0], [1.0]]) == 1.0
+    W = np.array([[1.0, -2.0], [0.0, 3.0]])
+    assert nn.L2(0.5).function(W) == pytest.approx(0.25 * 14)
+    assert nn.L1(0.5).function(W) == 3.0
+    assert nn.Orthogonality(1.0).function(np.eye(3)) == 0.0
+    uniform = nn.Certainty(1.0)(np.zeros((3, 4)), [0, 1, 2])
+    assert uniform == pytest.approx(np.log(4))
+
+
+def test_integer_labels_and_one_hot_targets_agree():
+    scores = rng_for(0).standard_normal((5, 3))
+    labels = np.array([0, 2, 1, 1, 0])
+    loss = nn.SoftmaxCrossEntropy()
+    assert loss(scores, labels) == loss(scores, one_hot(labels, 3))
+    np.testing.assert_array_equal(loss.grad(scores, labels), loss.grad(scores, one_hot(labels, 3)))
+    value, grad = loss.value_and_grad(scores, labels)
+    assert value == pytest.approx(loss(scores, labels), 1e-15)
+    np.testing.assert_allclose(grad, loss.grad(scores, labels), rtol=1e-14)
+
+
+def test_penalties_add_to_weight_gradients_only():
+    model = nn.mlp([3, 2], seed=0)
+    model.forward(np.ones((1, 3)))
+    model.backward(np.zeros((1, 2)))
+    nn.L2(0.1).add_to_grads(model)
+    np.testing.assert_allclose(model.grads["0.W"], 0.1 * model.params["0.W"])
+    np.testing.assert_array_equal(model.grads["0.b"], 0.0)
+    assert nn.L2(0.1).value(model) == pytest.approx(0.05 * np.sum(model.params["0.W"] ** 2))
+
+
+# -- bad targets ----------------------------------------------------------------
+
+
+def test_labels_out_of_range_are_refused():
+    with pytest.raises(
+        ValueError, match="SoftmaxCrossEntropy: expected labels in 0..2, got values from 0 to 3"
+    ):
+        nn.SoftmaxCrossEntropy()(np.zeros((2, 3)), [0, 3])
+    with pytest.raises(ValueError, match="expected 2 labels"):
+        nn.SoftmaxCrossEntropy()(np.zeros((2, 3)), [0, 1, 2])
+    with pytest.raises(TypeError, match="expected integer class labels, got dtype float64"):
+        nn.SoftmaxCrossEntropy()(np.zeros((2, 3)), [0.5, 1.0])
+
+
+def test_shape_mismatch_is_not_broadcast():
+    with pytest.raises(
+        ValueError, match=r"MSE: expected targets .* of shape \(4, 2\), got \(4, 1\)"
+    ):
+        nn.MSE()(np.zeros((4, 2)), np.zeros((4, 1)))
+    with pytest.raises(
+        ValueError, match=r"SSE: expected targets .* of shape \(3, 1\), got \(1, 3\)"
+    ):
+        nn.SSE()(np.zeros((3, 1)), np.zeros((1, 3)))
+
+
+def test_binary_targets_must_be_zero_or_one():
+    with pytest.raises(ValueError, match="BinaryCrossEntropy: expected targets of 0 or 1, got 2.0"):
+        nn.BinaryCrossEntropy()([[0.5], [0.5]], [[1.0], [2.0]])
+    with pytest.raises(ValueError, match="PerceptronCriterion: expected targets of 0 or 1"):
+        nn.PerceptronCriterion()([[0.5]], [[-1.0]])
+
+
+def test_non_finite_predictions_are_refused():
+    with pytest.raises(ValueError, match="MSE: predictions contains NaN"):
+        nn.MSE()([[np.nan]], [[0.0]])
+
+
+def test_penalty_strength_must_be_positive():
+    with pytest.raises(ValueError, match="L2: expected strength > 0, got -1.0"):
+        nn.L2(-1.0)
+
+
+# -- stability ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "loss, pred, target",
+    [
+        (nn.BinaryCrossEntropy(), [[0.0], [1.0], [0.0], [1.0]], [[0.0], [1.0], [1.0], [0.0]]),
+        (
+            nn.BinaryCrossEntropy(from_logits=True),
+            [[-1e3], [1e3], [-1e3], [1e3]],
+            [[0.0], [1.0], [1.0], [0.0]],
+        ),
+        (nn.SoftmaxCrossEntropy(), [[1e3, -1e3, 0.0], [-1e3, 1e3, 0.0]], [0, 0]),
+        (
+            nn.SoftmaxCrossEntropy() + nn.Certainty(1.0),
+            [[1e3, -1e3, 0.0], [-1e3, 1e3, 0.0]],
+            [0, 0],
+        ),
+    ],
+)
+def test_log_losses_stay_finite_and_silent_at_extremes(loss, pred, target):
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        value, grad = loss.value_and_grad(pred, target)
+        assert np.isfinite(value) and np.all(np.isfinite(grad))
+        assert np.isfinite(loss(pred, target))
+
+
+def test_confident_mistakes_cost_in_proportion_to_the_score():
+    # log(1 + e^1000) = 1000 exactly in float64: the fused form does not saturate
+    assert nn.BinaryCrossEntropy(from_logits=True)([[1e3]], [[0.0]]) == 1e3
+    assert nn.SoftmaxCrossEntropy()([[1e3, 0.0]], [1]) == 1e3
