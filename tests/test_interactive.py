@@ -90,3 +90,22 @@ def test_bad_controls_are_refused(controls: dict, error: type[Exception]) -> Non
 def test_draw_returning_something_else_is_refused() -> None:
     with pytest.raises(TypeError, match="expected a matplotlib Figure"):
         Explorer(lambda step: 42, {"step": [1, 2]})
+
+
+def test_the_live_widget_swaps_frames_when_a_slider_moves() -> None:
+    import ipywidgets as w
+
+    explorer = Explorer(draw, {"step": [1, 2, 3], "lr": [0.5, 1.0]})
+    view = explorer.widget()
+    found = list(view.children)
+    widgets = []
+    while found:
+        widget = found.pop(0)
+        widgets.append(widget)
+        found += list(getattr(widget, "children", []))
+    image = next(x for x in widgets if isinstance(x, w.Image))
+    sliders = {x.description: x for x in widgets if isinstance(x, w.SelectionSlider)}
+    assert sorted(sliders) == ["lr", "step"]
+    assert image.value == explorer.frame([0, 0])
+    sliders["step"].value, sliders["lr"].value = 2, 1
+    assert image.value == explorer.frame([2, 1])

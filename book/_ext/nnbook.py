@@ -8,6 +8,8 @@ happens. ``_config.yml`` therefore tells MyST-NB never to choose the widget view
 * gives a widget output that has no HTML of its own (a ``tqdm.auto`` progress
   bar) a static ``text/html`` view, drawn from the widget state that the
   notebook's execution recorded: the bar as it was when the cell finished;
+  any other widget (say an ``interact`` slider, which would move while its plot
+  stays put) is a build warning, hence an error under ``-W``;
 * leaves that widget state out of the page (nothing reads it, and it can be
   large);
 * removes ``<link href="http(s)://...">`` tags from HTML outputs, such as the
@@ -28,6 +30,9 @@ from typing import Any
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+
+LOGGER = logging.getLogger(__name__)
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 STATE_KEY = "ipywidgets_state"
@@ -102,10 +107,18 @@ class StaticWidgets(SphinxPostTransform):
             view = next(c for c in bundle.children if c.get("mime_type") == WIDGET_VIEW)
             match = re.search(r'"model_id"\s*:\s*"([^"]+)"', view.astext())
             rendered = _render(match.group(1), state) if match else None
-            if rendered is not None:
-                container = nodes.container(mime_type="text/html")
-                container += nodes.raw("", rendered, format="html", classes=["output", "text_html"])
-                bundle += container
+            if rendered is None:
+                LOGGER.warning(
+                    "an ipywidgets output has no view on the static site (nnbook draws only "
+                    "progress bars); for an interactive figure use nnscratch.interactive.explore",
+                    location=bundle,
+                    type="nnbook",
+                    subtype="widget",
+                )
+                continue
+            container = nodes.container(mime_type="text/html")
+            container += nodes.raw("", rendered, format="html", classes=["output", "text_html"])
+            bundle += container
 
 
 def _drop_widget_state(app: Sphinx, pagename: str, *args: Any) -> None:

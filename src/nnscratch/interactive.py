@@ -162,7 +162,7 @@ class Explorer:
         controls: dict[str, Sequence[Any]],
         *,
         title: str = "",
-        dpi: int = 72,
+        dpi: int = 80,
         max_frames: int = MAX_FRAMES,
     ) -> None:
         if not callable(draw):
@@ -330,7 +330,7 @@ def explore(
     draw: Callable[..., Figure | None],
     *,
     title: str = "",
-    dpi: int = 72,
+    dpi: int = 80,
     max_frames: int = MAX_FRAMES,
     **controls: Sequence[Any],
 ) -> None:
