@@ -289,7 +289,9 @@ class Explorer:
         """The live view: an ``ipywidgets`` image with a slider per control (needs a kernel)."""
         import ipywidgets as w
 
-        image = w.Image(value=self.frame([0] * len(self.shape)), format="png")
+        first = self.frame([0] * len(self.shape))
+        width = int.from_bytes(first[16:20], "big")  # the PNG header's pixel width
+        image = w.Image(value=first, format="png", layout=w.Layout(width=f"{width}px"))
         sliders = [
             w.SelectionSlider(
                 options=[(_label(v), i) for i, v in enumerate(values)],

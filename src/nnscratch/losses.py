@@ -4,7 +4,7 @@ Each loss offers
 
 * ``value(pred, target)`` (also ``loss(pred, target)``): the number;
 * ``grad(pred, target)``: ``∂L/∂pred``, the start of backpropagation;
-* ``value_and_grad(pred, target)``: both, sharing the work (what ``fit`` uses);
+* ``value_and_grad(pred, target)``: both, sharing the work;
 * ``function(pred, target, xp)``: the maths as a pure function, which
   :mod:`nnscratch.gradcheck` hands to ``autograd`` to check ``grad``;
 * ``predict(pred)``: the class each prediction stands for.
@@ -55,7 +55,10 @@ class Loss:
         return self._grad(pred, target)
 
     def value_and_grad(self, pred, target) -> tuple[float, np.ndarray]:
-        pred, target = self.prepare(pred, target)
+        return self._value_and_grad(*self.prepare(pred, target))
+
+    def _value_and_grad(self, pred: np.ndarray, target: np.ndarray) -> tuple[float, np.ndarray]:
+        """Value and gradient for inputs already checked by ``prepare``."""
         return float(self.function(pred, target)), self._grad(pred, target)
 
     def predict(self, pred: np.ndarray) -> np.ndarray:
@@ -219,11 +222,13 @@ class SoftmaxCrossEntropy(Loss):
     def _grad(self, pred, target):
         return (softmax(pred) - target) / pred.shape[0]
 
-    def value_and_grad(self, pred, target):
-        pred, target = self.prepare(pred, target)
-        logp = log_softmax(pred)
+    def _value_and_grad(self, pred, target):
+        shifted = pred - pred.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
         n = pred.shape[0]
-        return float(-np.sum(target * logp) / n), (np.exp(logp) - target) / n
+        value = -float(np.sum(target * (shifted - np.log(total)))) / n
+        return value, (e / total - target) / n
 
 
 class PerceptronCriterion(Loss):

@@ -80,8 +80,14 @@ def fit(model, loss: Loss, optimizer: Optimizer, X, y, *, epochs: int = 10,
     unknown = set(metrics) - {"accuracy"}
     if unknown:
         raise ValueError(f"fit: unknown metrics {sorted(unknown)}; available: ['accuracy']")
-    loss.prepare(model.forward(X[:1]), y[:1])  # bad targets fail now, not mid-epoch
+    # Check everything once, here, so that the loop below runs unchecked and fast:
+    # the targets in the loss's own form (one-hot rows for class labels, say).
+    width = model.forward(X[:1]).shape[1]
+    _, T = loss.prepare(np.zeros((len(X), width), dtype=X.dtype), y)
+    labels = _as_labels(T)
     track_acc = "accuracy" in metrics
+    forward = model._forward  # input already checked
+    backward = getattr(model, "_param_grads", model.backward)
     if validation is not None:
         X_val = as_float_array("fit", "validation X", validation[0], ndim=2)
         y_val = np.asarray(validation[1])
@@ -106,21 +112,21 @@ def fit(model, loss: Loss, optimizer: Optimizer, X, y, *, epochs: int = 10,
             total = correct = 0.0
             for start in range(0, n, batch_size):
                 idx = order[start:start + batch_size]
-                xb, yb = X[idx], y[idx]
+                xb = X[idx]
                 if augment is not None:
                     xb = augment(xb, rng)
-                out = model.forward(xb)
-                value, grad = loss.value_and_grad(out, yb)
+                out = forward(xb)
+                value, grad = loss._value_and_grad(out, T[idx])
                 if not math.isfinite(value):
                     bar.close()
                     raise TrainingDiverged(_advice(value, epoch, start // batch_size, optimizer))
-                model.backward(grad)
+                backward(grad)
                 for penalty in penalties:
                     penalty.add_to_grads(model)
                 optimizer.step(model)
                 total += value * len(idx)
                 if track_acc:
-                    correct += np.count_nonzero(loss.predict(out) == _as_labels(yb))
+                    correct += np.count_nonzero(loss.predict(out) == labels[idx])
                 if on_batch is not None:
                     on_batch(step, model, value)
                 step += 1
