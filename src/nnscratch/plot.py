@@ -38,9 +38,10 @@ def scatter_classes(X, y, ax=None, *, labels: Sequence[str] = ("class 0", "class
     """Points of a 2-D data set coloured by class, with a legend."""
     ax = _ax(ax)
     X, y = np.asarray(X), np.asarray(y).reshape(-1)
+    size = kwargs.pop("s", 18)
     for c in (0, 1):
         pts = X[y == c]
-        ax.scatter(pts[:, 0], pts[:, 1], s=kwargs.pop("s", 18), color=CLASS_COLORS[c],
+        ax.scatter(pts[:, 0], pts[:, 1], s=size, color=CLASS_COLORS[c],
                    label=labels[c], edgecolor="white", linewidth=0.4, **kwargs)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
