@@ -68,7 +68,7 @@ def _render(model_id: str, state: State, depth: int = 0) -> str | None:
         direction = "row" if name == "HBoxModel" else "column"
         return (
             f'<div class="nn-widget" style="display:flex;flex-direction:{direction};'
-            f'align-items:center;gap:0.5em">{"".join(parts)}</div>'  # type: ignore[arg-type]
+            f'flex-wrap:wrap;align-items:center;gap:0.5em">{"".join(parts)}</div>'  # type: ignore[arg-type]
         )
     if name == "HTMLModel":
         return f"<span>{attrs.get('value', '')}</span>"
@@ -80,7 +80,8 @@ def _render(model_id: str, state: State, depth: int = 0) -> str | None:
         style = attrs.get("bar_style", "")
         return (
             f'<progress class="nn-progress nn-progress-{style or "plain"}" '
-            f'value="{value:g}" max="{high - low:g}" style="width:20em">{value:g}</progress>'
+            f'value="{value:g}" max="{high - low:g}" style="width:16em;flex:none">'
+            f"{value:g}</progress>"
         )
     return None
 
