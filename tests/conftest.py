@@ -7,9 +7,13 @@ reused) with warnings as errors, executed once per session.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,22 +62,75 @@ class Site:
         return self.html / f"{docname}.html"
 
 
+class _Build:
+    """The one clean build of a session, run in the background from the end of collection.
+
+    Tests that need the site run last (see :func:`pytest_collection_modifyitems`),
+    so the build overlaps with the package and notebook tiers instead of adding
+    to them: the machine has two cores and each tier keeps one busy.
+    """
+
+    def __init__(self) -> None:
+        self.out = Path(tempfile.mkdtemp(prefix="nnscratch-book-"))
+        self.log = self.out / "build.log"
+        jupyter_book = Path(sys.executable).parent / "jupyter-book"
+        command = [str(jupyter_book), "build", str(REPO), "--path-output", str(self.out)]
+        command += ["-W", "-n", "--keep-going"]
+        self.started = time.time()
+        with self.log.open("w") as sink:
+            self.process = subprocess.Popen(
+                command, cwd=REPO, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def wait(self) -> Site:
+        """Wait for the build; fail on any error or Sphinx warning."""
+        code = self.process.wait()
+        seconds = self.log.stat().st_mtime - self.started
+        log = self.log.read_text(errors="replace")
+        print(f"\nclean book build: {seconds:.1f} s (in the background)")
+        # Sphinx's own warnings and errors ("WARNING:"), not the kernels' log lines ("WARNING |").
+        warnings = [line for line in log.splitlines() if SPHINX_PROBLEM.search(line)]
+        assert code == 0, f"the book build failed:\n{log[-6000:]}"
+        assert not warnings, "the clean build warned:\n" + "\n".join(warnings)
+        html = self.out / "_build" / "html"
+        assert (html / "index.html").exists(), f"no index.html in {html}"
+        return Site(html=html, log=log, seconds=seconds)
+
+    def stop(self) -> None:
+        """End the build (if a test run stops early) and remove its folder."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait()
+        shutil.rmtree(self.out, ignore_errors=True)
+
+
+_build: _Build | None = None
+
+
+@pytest.hookimpl(trylast=True)  # after -k/-m deselection: only the tests that will run
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Move the tests that read the built site last, and start the build now."""
+    global _build
+    needs_site = [item for item in items if "built_site" in getattr(item, "fixturenames", ())]
+    if not needs_site or config.option.collectonly:
+        return
+    others = [item for item in items if "built_site" not in getattr(item, "fixturenames", ())]
+    items[:] = others + needs_site
+    _build = _Build()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop the build; keep the built site for a look when a test failed."""
+    if _build is None:
+        return
+    if session.testsfailed and _build.process.poll() is not None:
+        print(f"\nthe built site is kept in {_build.out}")
+        return
+    _build.stop()
+
+
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    """Build the book once, clean, into a temporary folder; fail on any error or warning."""
-    out = tmp_path_factory.mktemp("book")
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    command = [str(jupyter_book), "build", str(REPO), "--path-output", str(out)]
-    command += ["-W", "-n", "--keep-going"]
-    started = time.monotonic()
-    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
-    seconds = time.monotonic() - started
-    log = result.stdout + result.stderr
-    print(f"\nclean book build: {seconds:.1f} s")
-    # Sphinx's own warnings and errors ("WARNING:"), not the kernels' log lines ("WARNING |").
-    warnings = [line for line in log.splitlines() if SPHINX_PROBLEM.search(line)]
-    assert result.returncode == 0, f"the book build failed:\n{log[-6000:]}"
-    assert not warnings, "the clean build warned:\n" + "\n".join(warnings)
-    html = out / "_build" / "html"
-    assert (html / "index.html").exists(), f"no index.html in {html}"
-    return Site(html=html, log=log, seconds=seconds)
+def built_site() -> Site:
+    """The book built once, clean, into a temporary folder, with warnings as errors."""
+    assert _build is not None, "the build starts at the end of collection"
+    return _build.wait()
