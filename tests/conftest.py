@@ -17,6 +17,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -76,6 +77,7 @@ class _Build:
         jupyter_book = Path(sys.executable).parent / "jupyter-book"
         command = [str(jupyter_book), "build", str(REPO), "--path-output", str(self.out)]
         command += ["-W", "-n", "--keep-going"]
+        self.summary = ""
         self.started = time.time()
         with self.log.open("w") as sink:
             self.process = subprocess.Popen(
@@ -94,7 +96,13 @@ class _Build:
         assert not warnings, "the clean build warned:\n" + "\n".join(warnings)
         html = self.out / "_build" / "html"
         assert (html / "index.html").exists(), f"no index.html in {html}"
-        return Site(html=html, log=log, seconds=seconds)
+        site = Site(html=html, log=log, seconds=seconds)
+        largest = max(site.pages(), key=lambda page: page.stat().st_size)
+        self.summary = (
+            f"clean build (in the background): {seconds:.0f} s; largest page: "
+            f"{largest.relative_to(html)} {largest.stat().st_size / 1e6:.2f} MB"
+        )
+        return site
 
     def stop(self) -> None:
         """End the build (if a test run stops early) and remove its folder."""
@@ -117,6 +125,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     others = [item for item in items if "built_site" not in getattr(item, "fixturenames", ())]
     items[:] = others + needs_site
     _build = _Build()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Report the clean build's time and the largest page next to pytest's durations."""
+    if _build is not None and _build.summary:
+        terminalreporter.write_sep("-", "book")
+        terminalreporter.write_line(_build.summary)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
