@@ -7,9 +7,13 @@ The build itself (and its zero-warning check) is the ``built_site`` fixture in
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import nbformat
 import pytest
 from conftest import REPO, Site, chapter_notebooks, toc_files
 
@@ -146,3 +150,23 @@ def test_interactive_figures_are_static_and_start_disabled(built_site: Site) -> 
             for control in re.findall(r"<input[^>]*data-nn-control[^>]*>", block):
                 assert "disabled" in control, f"{page.name}: a control works before its script"
     assert figures, "no interactive figure anywhere on the site"
+
+
+def test_a_failing_cell_fails_the_build(tmp_path: Path) -> None:
+    """With the book's own _config.yml, one cell that raises makes the build fail."""
+    shutil.copy(REPO / "_config.yml", tmp_path / "_config.yml")
+    shutil.copytree(REPO / "book" / "_ext", tmp_path / "book" / "_ext")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/broken\n")
+    cells = [
+        nbformat.v4.new_markdown_cell("# Broken"),
+        nbformat.v4.new_code_cell("raise RuntimeError('this cell fails on purpose')"),
+    ]
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), tmp_path / "book" / "broken.ipynb")
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(tmp_path), "-W", "-n", "--keep-going"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0, "a failing cell did not fail the build"
+    assert "this cell fails on purpose" in result.stdout + result.stderr
