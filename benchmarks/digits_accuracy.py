@@ -8,7 +8,7 @@ Repeats what ``book/07_digits.ipynb`` does, with the package only:
 2. a validation split carved from the training set (stratified, seed 1);
 3. a small grid over learning rate × hidden width trained on the rest, each run
    scored by its final validation loss; the best pair is chosen there, never on the test set;
-4. that model — ``Linear(64, H) → ReLU → Linear(H, 10)``, Adam with a cosine
+4. that model — ``Linear(64, H) → ReLU → Linear(H, 10)`` in float32, Adam with a cosine
    learning-rate schedule, one-pixel shifts of half of each batch as augmentation —
    retrained on the whole training set with seeds 0–4 and scored once on the test set.
 
@@ -47,7 +47,10 @@ def shift_half(xb, rng):
 
 
 def train(X, y, *, lr, width, seed, validation=None):
-    model = mlp([64, width, 10], ReLU, seed=seed)
+    model = mlp([64, width, 10], ReLU, seed=seed, dtype=np.float32)
+    X = X.astype(np.float32)
+    if validation is not None:
+        validation = (validation[0].astype(np.float32), validation[1])
     history = fit(model, SoftmaxCrossEntropy(), Adam(lr), X, y, epochs=EPOCHS,
                   batch_size=BATCH_SIZE, seed=seed, validation=validation,
                   metrics=("accuracy",), augment=shift_half,
@@ -88,13 +91,14 @@ def main() -> dict:
         start = time.perf_counter()
         model, _ = train(X_train, y_train, lr=lr, width=width, seed=seed)
         seconds.append(time.perf_counter() - start)
-        accuracies.append(evaluate(model, SoftmaxCrossEntropy(), X_test, y_test)["accuracy"])
+        accuracies.append(evaluate(model, SoftmaxCrossEntropy(), X_test.astype(np.float32),
+                                   y_test)["accuracy"])
         print(f"seed {seed}: test accuracy {accuracies[-1]:.4f} ({seconds[-1]:.2f} s)")
     median = statistics.median(accuracies)
     print(f"median test accuracy over {len(accuracies)} seeds: {median:.4f}")
 
     result = {
-        "model": f"Linear(64, {width}) -> ReLU -> Linear({width}, 10)",
+        "model": f"Linear(64, {width}) -> ReLU -> Linear({width}, 10), float32",
         "training": {"optimizer": f"Adam(lr={lr:g}) with a cosine schedule", "epochs": EPOCHS,
                      "batch_size": BATCH_SIZE, "augment": "one-pixel shifts of half of each batch",
                      "train_examples": len(X_train), "test_examples": len(X_test)},
@@ -120,18 +124,20 @@ def markdown(r: dict) -> str:
                      zip(r["seeds"], r["test_accuracies"], r["seconds_per_run"], strict=True))
     grid = "\n".join(f"| {g['lr']:g} | {g['width']} | {g['val_loss']:.4f} | "
                      f"{g['val_accuracy']:.2%} |" for g in r["selection_grid"])
-    ok = "meets" if r["median_test_accuracy"] >= r["targets"]["median_test_accuracy"] else "MISSES"
+    med, tg = r["median_test_accuracy"], r["targets"]
+    ok = "meets" if med >= tg["median_test_accuracy"] else "MISSES"
+    stretch = "reached" if med >= tg["stretch"] else "not reached"
     return f"""# Digits: test accuracy of Chapter 7's final model
 
 Produced by `.venv/bin/python benchmarks/digits_accuracy.py`.
 
-Model: `{r['model']}`, {t['optimizer']}, {t['epochs']} epochs, batches of {t['batch_size']},
-{t['augment']}; trained on the {t['train_examples']} training digits, scored on the
-{t['test_examples']} test digits (stratified 80/20 split, seed 0).
+Model: `{r['model']}`; {t['optimizer']}, {t['epochs']} epochs, batches of
+{t['batch_size']}, {t['augment']}; trained on the {t['train_examples']} training digits,
+scored on the {t['test_examples']} test digits (stratified 80/20 split, seed 0).
 
 **Median test accuracy over {len(r['seeds'])} seeds: {r['median_test_accuracy']:.2%}**
-({ok} the target of {r['targets']['median_test_accuracy']:.1%}; stretch
-{r['targets']['stretch']:.1%}).
+({ok} the target of {tg['median_test_accuracy']:.1%}; the stretch goal of
+{tg['stretch']:.1%} {stretch}). Each run must train in under {tg['seconds_per_run']} s.
 
 | seed | test accuracy | seconds to train |
 |---:|---:|---:|
