@@ -8,6 +8,7 @@ it the tier is skipped, except under CI (env ``CI`` set), where it fails.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -42,16 +43,50 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def server(built_site: Site) -> Iterator[str]:
-    """Serve the built site on 127.0.0.1 from a background thread; yield its base URL."""
-    handler = functools.partial(_Quiet, directory=str(built_site.html))
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` on 127.0.0.1 from a background thread; yield its base URL."""
+    handler = functools.partial(_Quiet, directory=str(directory))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@contextlib.contextmanager
+def guarded(browser, base: str) -> Iterator[tuple[object, list[str]]]:
+    """A fresh page whose requests outside ``base`` are blocked, and recorded in a list."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    outside: list[str] = []
+
+    def is_local(url: str) -> bool:
+        return url.startswith(base) or urlsplit(url).scheme in ("data", "blob", "about")
+
+    def guard(route) -> None:
+        if is_local(route.request.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    page.on("request", lambda r: None if is_local(r.url) else outside.append(r.url))
+    try:
+        yield page, outside
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def server(built_site: Site) -> Iterator[str]:
+    """The built site, served from 127.0.0.1."""
+    with serve(built_site.html) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -72,26 +107,20 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture()
 def page(browser, server: str) -> Iterator[tuple[object, list[str]]]:
-    """A fresh page whose requests outside the local server are blocked and recorded."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    outside: list[str] = []
+    """A fresh page on the built site; requests outside it are blocked and recorded."""
+    with guarded(browser, server) as guarded_page:
+        yield guarded_page
 
-    def guard(route) -> None:
-        url = route.request.url
-        if url.startswith(server) or urlsplit(url).scheme in ("data", "blob", "about"):
-            route.continue_()
-        else:
-            outside.append(url)
-            route.abort()
 
-    context.route("**/*", guard)
-    page = context.new_page()
-    page.on(
-        "request",
-        lambda r: None if r.url.startswith((server, "data:", "blob:")) else outside.append(r.url),
+def test_the_guard_catches_requests_outside_the_site(browser, tmp_path: Path) -> None:
+    """The tier's own check: a page that loads from another host is caught, not served."""
+    (tmp_path / "bad.html").write_text(
+        '<html><body><img src="http://192.0.2.1/x.png">'
+        '<link rel="stylesheet" href="https://cdn.example.org/x.css"></body></html>'
     )
-    yield page, outside
-    context.close()
+    with serve(tmp_path) as base, guarded(browser, base) as (tab, outside):
+        tab.goto(f"{base}/bad.html", wait_until="load")
+    assert set(outside) >= {"http://192.0.2.1/x.png", "https://cdn.example.org/x.css"}
 
 
 def site_pages(site: Site) -> list[str]:
