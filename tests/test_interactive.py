@@ -39,6 +39,14 @@ def test_every_combination_is_a_frame_and_figures_are_closed() -> None:
     assert explorer.frame([0, 0]) != explorer.frame([2, 1])
 
 
+def test_numpy_arrays_are_controls_too() -> None:
+    import numpy as np
+
+    explorer = Explorer(draw, {"step": np.arange(1, 4), "lr": np.linspace(0.5, 1.0, 2)})
+    assert explorer.shape == [3, 2]
+    assert '["0.5","1"]' in explorer.html()
+
+
 def test_draw_may_use_the_current_figure() -> None:
     explorer = Explorer(draw_into_current, {"step": [1, 2, 3]})
     assert len(explorer.frames) == 3
@@ -80,6 +88,8 @@ def test_a_control_that_changes_nothing_is_an_error() -> None:
         ({"step": [1]}, ValueError),
         ({"step": "abc"}, TypeError),
         ({"title": [1, 2]}, ValueError),
+        ({"step": iter([1, 2])}, TypeError),
+        ({"step": {1: 2, 3: 4}}, TypeError),
     ],
 )
 def test_bad_controls_are_refused(controls: dict, error: type[Exception]) -> None:

@@ -13,10 +13,12 @@ One call does it::
     explore(draw, step=range(0, 100, 5), lr=[0.01, 0.1, 1.0], title="Training a threshold")
 
 Every keyword other than ``title``, ``dpi`` and ``max_frames`` is a *control*: its
-value is a finite sequence (a ``range``, a list, a tuple) of at least two values,
+value is a finite sequence (a ``range``, a list, a tuple, a 1-D numpy array) of at
+least two values,
 and ``draw`` is called with one value per control. ``draw`` returns a matplotlib
 ``Figure``, or returns ``None`` after drawing into the current figure
-(``plt.gcf()``), which ``explore`` creates fresh for each frame.
+(``plt.gcf()``), which ``explore`` creates fresh for each frame. ``draw`` must not
+call ``plt.show()``: ``explore`` renders and closes every figure ``draw`` makes.
 
 ``explore`` renders every combination of control values once, as small PNG
 frames, and displays one output carrying two views of the same frames:
@@ -48,7 +50,7 @@ import html
 import io
 import itertools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -108,6 +110,17 @@ _STYLE = (
     "border:1px solid #ddd;border-radius:6px;padding:0.5em;margin:0.5em 0;"
     "display:inline-block;max-width:100%"
 )
+
+
+def _is_sequence(values: Any) -> bool:
+    """True for a range, list, tuple or 1-D array; False for strings, mappings and iterators."""
+    if isinstance(values, (str, bytes, Mapping, Set)):
+        return False
+    return (
+        hasattr(values, "__len__")
+        and hasattr(values, "__getitem__")
+        and (getattr(values, "ndim", 1) == 1)
+    )
 
 
 def _label(value: Any) -> str:
@@ -178,10 +191,10 @@ class Explorer:
         self.names = list(controls)
         self.values: list[list[Any]] = []
         for name, values in controls.items():
-            if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+            if not _is_sequence(values):
                 raise TypeError(
                     f"explore: control {name!r} needs a finite sequence of values "
-                    f"(a range, list or tuple), got {type(values).__name__}"
+                    f"(a range, list, tuple or 1-D array), got {type(values).__name__}"
                 )
             if len(values) < 2:
                 raise ValueError(
