@@ -275,7 +275,10 @@ class Sequential(Layer):
                                 "expected an nnscratch Layer")
         if not layers:
             raise ValueError("Sequential: expected at least one layer, got none")
-        self.layers = list(layers)
+        self.layers = tuple(layers)
+        # (name, layer, key) of every parameter, named once rather than at every step
+        self._index = [(f"{i}.{key}", layer, key) for i, layer in enumerate(self.layers)
+                       for key in layer.params]
 
     @property
     def params(self) -> Params:
@@ -288,9 +291,8 @@ class Sequential(Layer):
                 for k, v in layer.grads.items()}
 
     def parameters(self):
-        for i, layer in enumerate(self.layers):
-            for key, p, g in layer.parameters():
-                yield f"{i}.{key}", p, g
+        for name, layer, key in self._index:
+            yield name, layer.params[key], layer.grads[key]
 
     def function(self, params, x, xp=np):
         for i, layer in enumerate(self.layers):

@@ -214,6 +214,13 @@ class SoftmaxCrossEntropy(Loss):
         target = as_float_array(self.name, "targets", target, ndim=2)
         check_same_shape(self.name, "one-hot targets (the shape of the scores)", target,
                          pred.shape)
+        if target.min() < 0:
+            raise ValueError(f"{self.name}: expected target probabilities >= 0, "
+                             f"got {target.min():g}")
+        worst = target.sum(axis=1)[np.abs(target.sum(axis=1) - 1).argmax()]
+        if abs(worst - 1) > 1e-6:
+            raise ValueError(f"{self.name}: expected target rows of probabilities summing "
+                             f"to 1 (one-hot), got a row summing to {worst:g}")
         return pred, target.astype(pred.dtype, copy=False)
 
     def function(self, pred, target, xp=np):
@@ -227,7 +234,8 @@ class SoftmaxCrossEntropy(Loss):
         e = np.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
         n = pred.shape[0]
-        value = -float(np.sum(target * (shifted - np.log(total)))) / n
+        # Σ_n Σ_k t_nk (log Σ_j e^{z_nj} - z_nk), with Σ_k t_nk = 1 for each row
+        value = float(np.log(total).sum() - np.vdot(target, shifted)) / n
         return value, (e / total - target) / n
 
 

@@ -42,8 +42,10 @@ class Optimizer:
 class GradientDescent(Optimizer):
     """``θ ← θ - η g``: a step downhill, proportional to the slope."""
 
-    def _update(self, name, p, g):
-        p -= self.lr * g
+    def step(self, model) -> None:
+        lr = self.lr
+        for _, p, g in model.parameters():
+            p -= lr * g
 
 
 class Momentum(Optimizer):
