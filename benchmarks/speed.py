@@ -34,7 +34,7 @@ import nnscratch as nn
 from nnscratch.data import load_digits, split
 
 HERE = Path(__file__).parent
-REPEATS = 5
+REPEATS = 7
 EPOCHS, BATCH, LR, HIDDEN = 30, 32, 0.1, 64
 
 
@@ -48,14 +48,22 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def median_time(train, repeats=REPEATS) -> tuple[float, float]:
-    """Median seconds of `train()` over `repeats` runs, and the last run's accuracy."""
-    times, acc = [], None
+def median_times(impls, repeats) -> dict[str, tuple[float, float]]:
+    """Median seconds of each `train()` over `repeats` rounds, and its accuracy.
+
+    After one untimed warm-up run of each, rounds interleave the implementations
+    (A B C, A B C, ...) so that a change in the machine's load affects them alike.
+    """
+    times = {name: [] for name, _ in impls}
+    accs = {}
+    for _, train in impls:  # warm-up: imports, caches, thread pools
+        train()
     for _ in range(repeats):
-        start = time.perf_counter()
-        acc = train()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), acc
+        for name, train in impls:
+            start = time.perf_counter()
+            accs[name] = train()
+            times[name].append(time.perf_counter() - start)
+    return {name: (statistics.median(t), accs[name]) for name, t in times.items()}
 
 
 # -- 1. digits --------------------------------------------------------------------
@@ -168,19 +176,18 @@ def main() -> None:
                                                   torch.float64)),
         ("scikit-learn MLPClassifier", lambda: digits_sklearn(Xtr, ytr, Xte, yte)),
     ]
-    for name, train in impls:
-        seconds, acc = median_time(train)
+    for name, (seconds, acc) in median_times(impls, REPEATS).items():
         rows.append({"benchmark": "digits 64-64-10, batch 32, 30 epochs, float64",
                      "implementation": name, "ms_per_epoch": 1000 * seconds / EPOCHS,
                      "test_accuracy": acc})
         print(f"digits  {name:<28} {1000 * seconds / EPOCHS:8.2f} ms/epoch  acc {acc:.4f}")
     Xm, ym = mnist_like()
-    for name, train in [
+    mnist_impls = [
         ("nnscratch.fit", lambda: mnist_nnscratch(Xm, ym)),
         ("PyTorch CPU eager", lambda: torch_train(Xm, ym, Xm[:10], ym[:10], 128, 1, 128,
                                                   torch.float32)),
-    ]:
-        seconds, _ = median_time(train, repeats=3)
+    ]
+    for name, (seconds, _) in median_times(mnist_impls, 3).items():
         rows.append({"benchmark": "random 60000x784-128-10, batch 128, 1 epoch, float32",
                      "implementation": name, "ms_per_epoch": 1000 * seconds,
                      "test_accuracy": None})
