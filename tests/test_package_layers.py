@@ -137,6 +137,13 @@ def test_non_finite_input_is_refused(bad, word):
         nn.Sigmoid().forward(x)
 
 
+def test_calling_a_model_is_its_forward():
+    model = nn.mlp([3, 2], seed=0)
+    np.testing.assert_array_equal(model(batch(2, 3)), model.forward(batch(2, 3)))
+    with pytest.raises(ValueError, match="Sequential: expected input with 2 dimensions"):
+        model(np.zeros(3))
+
+
 def test_empty_batch_and_wrong_rank_are_refused():
     with pytest.raises(ValueError, match="Sequential: expected a non-empty input"):
         nn.mlp([3, 2], seed=0).forward(np.zeros((0, 3)))

@@ -65,7 +65,9 @@ class Layer:
                          self._out.shape)
         return self._backward(grad_out)
 
-    __call__ = forward
+    def __call__(self, x) -> np.ndarray:
+        """``layer(x)`` is ``layer.forward(x)``."""
+        return self.forward(x)
 
     def parameters(self) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:
         """Yield ``(name, param, grad)`` for every parameter: what optimisers step over."""

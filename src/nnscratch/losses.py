@@ -48,7 +48,9 @@ class Loss:
         pred, target = self.prepare(pred, target)
         return float(self.function(pred, target))
 
-    __call__ = value
+    def __call__(self, pred, target) -> float:
+        """``loss(pred, target)`` is ``loss.value(pred, target)``."""
+        return self.value(pred, target)
 
     def grad(self, pred, target) -> np.ndarray:
         pred, target = self.prepare(pred, target)
