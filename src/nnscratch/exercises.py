@@ -20,7 +20,7 @@ def check(yours, expected, *, name: str = "your answer", rtol: float = 1e-6,
           atol: float = 1e-9, show_expected: bool = True) -> bool:
     """Compare ``yours`` with ``expected``, print a verdict, return whether they match."""
     if yours is None or yours is Ellipsis:
-        print(f"… {name}: not answered yet — replace the ... with your code and run the cell.")
+        print(f"… {name}: not answered yet (replace ... with your code)")
         return False
     try:
         a, b = np.asarray(yours), np.asarray(expected)
