@@ -87,6 +87,22 @@ def test_no_page_refers_outside_the_site(built_site: Site) -> None:
     assert not offenders, "pages refer outside the site:\n" + "\n".join(offenders)
 
 
+INLINE_SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
+URL_IN_TEXT = re.compile(r"https?://[^\s\"'<>)]+")
+
+
+def test_no_inline_script_names_another_host(built_site: Site) -> None:
+    """Inline scripts could fetch what they name: none may name an address outside the site
+    (sphinx-thebe, a Jupyter Book default, wrote its CDN's into every page until switched off)."""
+    offenders = []
+    for page in built_site.pages():
+        for body in INLINE_SCRIPT.findall(page.read_text(encoding="utf-8")):
+            offenders += [
+                f"{page.relative_to(built_site.html)}: {url}" for url in URL_IN_TEXT.findall(body)
+            ]
+    assert not offenders, "inline scripts name other hosts:\n" + "\n".join(offenders)
+
+
 def test_no_stylesheet_loads_from_outside(built_site: Site) -> None:
     offenders = []
     for sheet in built_site.html.rglob("*.css"):

@@ -12,6 +12,7 @@ happens. ``_config.yml`` therefore tells MyST-NB never to choose the widget view
   stays put) is a build warning, hence an error under ``-W``;
 * leaves that widget state out of the page (nothing reads it, and it can be
   large);
+* switches off sphinx-thebe (launching code needs a kernel the site lacks);
 * removes ``<link href="http(s)://...">`` tags from HTML outputs, such as the
   font-awesome stylesheet that matplotlib's ``to_jshtml`` links from a CDN (the
   theme ships its own icons).
@@ -128,8 +129,27 @@ def _drop_widget_state(app: Sphinx, pagename: str, *args: Any) -> None:
     js_files.pop(STATE_KEY, None)
 
 
+def _no_thebe(app: Sphinx) -> None:
+    """Switch off sphinx-thebe, which Jupyter Book always loads.
+
+    The site has no kernel to launch code on, yet sphinx-thebe writes into every
+    page a script naming its CDN (twice: a console error) and a sample Binder
+    configuration. Its two hooks that do so are disconnected here, once every
+    extension is set up and before any page is read.
+    """
+    for event in ("env-before-read-docs", "doctree-resolved"):
+        for listener in list(app.events.listeners.get(event, [])):
+            handler = listener.handler
+            if getattr(handler, "__module__", "") == "sphinx_thebe" and handler.__name__ in (
+                "init_thebe_core",
+                "update_thebe_context",
+            ):
+                app.disconnect(listener.id)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the post-transform and the page hook."""
+    """Register the post-transform and the page hooks."""
     app.add_post_transform(StaticWidgets)
+    app.connect("builder-inited", _no_thebe)
     app.connect("html-page-context", _drop_widget_state, priority=400)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
