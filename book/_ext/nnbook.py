@@ -69,12 +69,14 @@ def _render(model_id: str, state: State, depth: int = 0) -> str | None:
         direction = "row" if name == "HBoxModel" else "column"
         return (
             f'<div class="nn-widget" style="display:flex;flex-direction:{direction};'
-            f'flex-wrap:wrap;align-items:center;gap:0.5em">{"".join(parts)}</div>'  # type: ignore[arg-type]
+            f'align-items:center;gap:0.5em">{"".join(parts)}</div>'  # type: ignore[arg-type]
         )
+    # text beside a bar wraps within its own box instead of dropping below the bar
+    text = '<span style="min-width:0;overflow-wrap:anywhere">{}</span>'
     if name == "HTMLModel":
-        return f"<span>{attrs.get('value', '')}</span>"
+        return text.format(attrs.get("value", ""))
     if name == "LabelModel":
-        return f"<span>{html.escape(str(attrs.get('value', '')))}</span>"
+        return text.format(html.escape(str(attrs.get("value", ""))))
     if name in ("FloatProgressModel", "IntProgressModel"):
         low, high = float(attrs.get("min", 0)), float(attrs.get("max", 100))
         value = min(max(float(attrs.get("value", 0)) - low, 0.0), high - low)
