@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.colors import ListedColormap
+from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 
 CLASS_COLORS = ("#D55E00", "#0072B2")
 """Class 0 (vermilion) and class 1 (blue), in every chapter."""
@@ -197,7 +197,7 @@ def weight_images(W, *, ncols: int = 8, shape: tuple[int, int] = (8, 8), size: f
     nrows = int(np.ceil(n / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows),
                              squeeze=False, layout="constrained")
-    cmap = ListedColormap(plt.get_cmap("RdBu")(np.linspace(0, 1, 256)))
+    cmap = LinearSegmentedColormap.from_list("weights", [NEGATIVE_COLOR, "white", POSITIVE_COLOR])
     for k, ax in enumerate(axes.ravel()):
         ax.set_axis_off()
         if k < n:
