@@ -284,13 +284,11 @@ class Sequential(Layer):
 
     @property
     def params(self) -> Params:
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
-                for k, v in layer.params.items()}
+        return {name: p for name, p, _ in self.parameters()}
 
     @property
     def grads(self) -> Params:
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
-                for k, v in layer.grads.items()}
+        return {name: g for name, _, g in self.parameters()}
 
     def parameters(self):
         for name, layer, key in self._index:
