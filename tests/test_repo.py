@@ -56,3 +56,17 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert command in ci.read_text(), f".ci/run does not run {command!r}"
     readme = (REPO / "README.md").read_text()
     assert command in readme and "python3 run.py book" in readme, "README lacks the two commands"
+
+
+def test_ruff_finds_nothing() -> None:
+    """The lint rules of pyproject.toml hold everywhere: package, tests, notebooks, scripts."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--output-format", "concise", "."],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
