@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -60,9 +62,6 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 def test_ruff_finds_nothing() -> None:
     """The lint rules of pyproject.toml hold everywhere: package, tests, notebooks, scripts."""
-    import subprocess
-    import sys
-
     result = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--output-format", "concise", "."],
         cwd=REPO,
