@@ -51,11 +51,21 @@ def train(X, y, *, lr, width, seed, validation=None):
     X = X.astype(np.float32)
     if validation is not None:
         validation = (validation[0].astype(np.float32), validation[1])
-    history = fit(model, SoftmaxCrossEntropy(), Adam(lr), X, y, epochs=EPOCHS,
-                  batch_size=BATCH_SIZE, seed=seed, validation=validation,
-                  metrics=("accuracy",), augment=shift_half,
-                  lr_schedule=lambda epoch: lr * 0.5 * (1 + np.cos(np.pi * epoch / EPOCHS)),
-                  progress=False)
+    history = fit(
+        model,
+        SoftmaxCrossEntropy(),
+        Adam(lr),
+        X,
+        y,
+        epochs=EPOCHS,
+        batch_size=BATCH_SIZE,
+        seed=seed,
+        validation=validation,
+        metrics=("accuracy",),
+        augment=shift_half,
+        lr_schedule=lambda epoch: lr * 0.5 * (1 + np.cos(np.pi * epoch / EPOCHS)),
+        progress=False,
+    )
     return model, history
 
 
@@ -78,10 +88,18 @@ def main() -> dict:
     for lr in LEARNING_RATES:
         for width in WIDTHS:
             _, h = train(X_fit, y_fit, lr=lr, width=width, seed=0, validation=(X_val, y_val))
-            grid.append({"lr": lr, "width": width, "val_loss": h["val_loss"][-1],
-                         "val_accuracy": h["val_accuracy"][-1]})
-            print(f"lr={lr:g} width={width}: validation loss {h['val_loss'][-1]:.4f}, "
-                  f"accuracy {h['val_accuracy'][-1]:.4f}")
+            grid.append(
+                {
+                    "lr": lr,
+                    "width": width,
+                    "val_loss": h["val_loss"][-1],
+                    "val_accuracy": h["val_accuracy"][-1],
+                }
+            )
+            print(
+                f"lr={lr:g} width={width}: validation loss {h['val_loss'][-1]:.4f}, "
+                f"accuracy {h['val_accuracy'][-1]:.4f}"
+            )
     best = min(grid, key=lambda row: row["val_loss"])
     lr, width = best["lr"], best["width"]
     print(f"chosen on the validation split: lr={lr:g}, width={width}")
@@ -91,25 +109,35 @@ def main() -> dict:
         start = time.perf_counter()
         model, _ = train(X_train, y_train, lr=lr, width=width, seed=seed)
         seconds.append(time.perf_counter() - start)
-        accuracies.append(evaluate(model, SoftmaxCrossEntropy(), X_test.astype(np.float32),
-                                   y_test)["accuracy"])
+        accuracies.append(
+            evaluate(model, SoftmaxCrossEntropy(), X_test.astype(np.float32), y_test)["accuracy"]
+        )
         print(f"seed {seed}: test accuracy {accuracies[-1]:.4f} ({seconds[-1]:.2f} s)")
     median = statistics.median(accuracies)
     print(f"median test accuracy over {len(accuracies)} seeds: {median:.4f}")
 
     result = {
         "model": f"Linear(64, {width}) -> ReLU -> Linear({width}, 10), float32",
-        "training": {"optimizer": f"Adam(lr={lr:g}) with a cosine schedule", "epochs": EPOCHS,
-                     "batch_size": BATCH_SIZE, "augment": "one-pixel shifts of half of each batch",
-                     "train_examples": len(X_train), "test_examples": len(X_test)},
+        "training": {
+            "optimizer": f"Adam(lr={lr:g}) with a cosine schedule",
+            "epochs": EPOCHS,
+            "batch_size": BATCH_SIZE,
+            "augment": "one-pixel shifts of half of each batch",
+            "train_examples": len(X_train),
+            "test_examples": len(X_test),
+        },
         "selection_grid": grid,
         "seeds": list(SEEDS),
         "test_accuracies": accuracies,
         "median_test_accuracy": median,
         "seconds_per_run": seconds,
-        "machine": {"cpu": cpu_model(), "cpu_count": os.cpu_count(),
-                    "blas_threads": BLAS_THREADS, "python": platform.python_version(),
-                    "numpy": np.__version__},
+        "machine": {
+            "cpu": cpu_model(),
+            "cpu_count": os.cpu_count(),
+            "blas_threads": BLAS_THREADS,
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+        },
         "targets": {"median_test_accuracy": 0.985, "stretch": 0.989, "seconds_per_run": 30},
     }
     RESULTS.mkdir(exist_ok=True)
@@ -120,10 +148,14 @@ def main() -> dict:
 
 def markdown(r: dict) -> str:
     m, t = r["machine"], r["training"]
-    rows = "\n".join(f"| {s} | {a:.2%} | {sec:.2f} |" for s, a, sec in
-                     zip(r["seeds"], r["test_accuracies"], r["seconds_per_run"], strict=True))
-    grid = "\n".join(f"| {g['lr']:g} | {g['width']} | {g['val_loss']:.4f} | "
-                     f"{g['val_accuracy']:.2%} |" for g in r["selection_grid"])
+    rows = "\n".join(
+        f"| {s} | {a:.2%} | {sec:.2f} |"
+        for s, a, sec in zip(r["seeds"], r["test_accuracies"], r["seconds_per_run"], strict=True)
+    )
+    grid = "\n".join(
+        f"| {g['lr']:g} | {g['width']} | {g['val_loss']:.4f} | {g['val_accuracy']:.2%} |"
+        for g in r["selection_grid"]
+    )
     med, tg = r["median_test_accuracy"], r["targets"]
     ok = "meets" if med >= tg["median_test_accuracy"] else "MISSES"
     stretch = "reached" if med >= tg["stretch"] else "not reached"
@@ -131,20 +163,20 @@ def markdown(r: dict) -> str:
 
 Produced by `.venv/bin/python benchmarks/digits_accuracy.py`.
 
-Model: `{r['model']}`; {t['optimizer']}, {t['epochs']} epochs, batches of
-{t['batch_size']}, {t['augment']}; trained on the {t['train_examples']} training digits,
-scored on the {t['test_examples']} test digits (stratified 80/20 split, seed 0).
+Model: `{r["model"]}`; {t["optimizer"]}, {t["epochs"]} epochs, batches of
+{t["batch_size"]}, {t["augment"]}; trained on the {t["train_examples"]} training digits,
+scored on the {t["test_examples"]} test digits (stratified 80/20 split, seed 0).
 
-**Median test accuracy over {len(r['seeds'])} seeds: {r['median_test_accuracy']:.2%}**
-({ok} the target of {tg['median_test_accuracy']:.1%}; the stretch goal of
-{tg['stretch']:.1%} {stretch}). Each run must train in under {tg['seconds_per_run']} s.
+**Median test accuracy over {len(r["seeds"])} seeds: {r["median_test_accuracy"]:.2%}**
+({ok} the target of {tg["median_test_accuracy"]:.1%}; the stretch goal of
+{tg["stretch"]:.1%} {stretch}). Each run must train in under {tg["seconds_per_run"]} s.
 
 | seed | test accuracy | seconds to train |
 |---:|---:|---:|
 {rows}
 
-Machine: {m['cpu']}, {m['cpu_count']} CPUs (os.cpu_count), BLAS threads {m['blas_threads']},
-Python {m['python']}, numpy {m['numpy']}.
+Machine: {m["cpu"]}, {m["cpu_count"]} CPUs (os.cpu_count), BLAS threads {m["blas_threads"]},
+Python {m["python"]}, numpy {m["numpy"]}.
 
 ## How the hyperparameters were chosen
 

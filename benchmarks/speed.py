@@ -71,8 +71,17 @@ def median_times(impls, repeats) -> dict[str, tuple[float, float]]:
 
 def digits_nnscratch(Xtr, ytr, Xte, yte):
     model = nn.mlp([64, HIDDEN, 10], nn.ReLU, seed=0)
-    nn.fit(model, nn.SoftmaxCrossEntropy(), nn.GradientDescent(LR), Xtr, ytr, epochs=EPOCHS,
-           batch_size=BATCH, seed=0, progress=False)
+    nn.fit(
+        model,
+        nn.SoftmaxCrossEntropy(),
+        nn.GradientDescent(LR),
+        Xtr,
+        ytr,
+        epochs=EPOCHS,
+        batch_size=BATCH,
+        seed=0,
+        progress=False,
+    )
     return nn.accuracy(yte, model.forward(Xte))
 
 
@@ -87,7 +96,7 @@ def digits_bare_numpy(Xtr, ytr, Xte, yte):
     for _ in range(EPOCHS):
         order = rng.permutation(n)
         for start in range(0, n, BATCH):
-            idx = order[start:start + BATCH]
+            idx = order[start : start + BATCH]
             x, t = Xtr[idx], T[idx]
             z1 = x @ W1 + b1
             a1 = np.maximum(z1, 0.0)
@@ -108,8 +117,9 @@ def torch_train(X, y, Xte, yte, hidden, epochs, batch, dtype):
     import torch
 
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(X.shape[1], hidden), torch.nn.ReLU(),
-                                torch.nn.Linear(hidden, 10)).to(dtype)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(X.shape[1], hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 10)
+    ).to(dtype)
     opt = torch.optim.SGD(model.parameters(), lr=LR)
     loss_fn = torch.nn.CrossEntropyLoss()
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
@@ -118,7 +128,7 @@ def torch_train(X, y, Xte, yte, hidden, epochs, batch, dtype):
     for _ in range(epochs):
         order = torch.randperm(n, generator=gen)
         for start in range(0, n, batch):
-            idx = order[start:start + batch]
+            idx = order[start : start + batch]
             opt.zero_grad()
             loss = loss_fn(model(Xt[idx]), yt[idx])
             loss.backward()
@@ -132,10 +142,21 @@ def digits_sklearn(Xtr, ytr, Xte, yte):
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
-    clf = MLPClassifier(hidden_layer_sizes=(HIDDEN,), activation="relu", solver="sgd",
-                        learning_rate_init=LR, momentum=0.0, nesterovs_momentum=False,
-                        alpha=0.0, batch_size=BATCH, max_iter=EPOCHS, tol=0.0,
-                        n_iter_no_change=EPOCHS + 1, random_state=0, shuffle=True)
+    clf = MLPClassifier(
+        hidden_layer_sizes=(HIDDEN,),
+        activation="relu",
+        solver="sgd",
+        learning_rate_init=LR,
+        momentum=0.0,
+        nesterovs_momentum=False,
+        alpha=0.0,
+        batch_size=BATCH,
+        max_iter=EPOCHS,
+        tol=0.0,
+        n_iter_no_change=EPOCHS + 1,
+        random_state=0,
+        shuffle=True,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(Xtr, ytr)
@@ -154,8 +175,17 @@ def mnist_like():
 
 def mnist_nnscratch(X, y):
     model = nn.mlp([784, 128, 10], nn.ReLU, seed=0, dtype=np.float32)
-    nn.fit(model, nn.SoftmaxCrossEntropy(), nn.GradientDescent(LR), X, y, epochs=1,
-           batch_size=128, seed=0, progress=False)
+    nn.fit(
+        model,
+        nn.SoftmaxCrossEntropy(),
+        nn.GradientDescent(LR),
+        X,
+        y,
+        epochs=1,
+        batch_size=128,
+        seed=0,
+        progress=False,
+    )
     return None
 
 
@@ -163,8 +193,10 @@ def main() -> None:
     try:
         import torch
     except ImportError:
-        sys.exit("benchmarks/speed.py needs PyTorch: "
-                 ".venv/bin/pip install -r benchmarks/requirements.txt")
+        sys.exit(
+            "benchmarks/speed.py needs PyTorch: "
+            ".venv/bin/pip install -r benchmarks/requirements.txt"
+        )
     torch.set_num_threads(os.cpu_count() or 1)
     X, y = load_digits()
     Xtr, Xte, ytr, yte = split(X, y, test_size=0.2, seed=0)
@@ -172,54 +204,83 @@ def main() -> None:
     impls = [
         ("nnscratch.fit", lambda: digits_nnscratch(Xtr, ytr, Xte, yte)),
         ("bare numpy loop", lambda: digits_bare_numpy(Xtr, ytr, Xte, yte)),
-        ("PyTorch CPU eager", lambda: torch_train(Xtr, ytr, Xte, yte, HIDDEN, EPOCHS, BATCH,
-                                                  torch.float64)),
+        (
+            "PyTorch CPU eager",
+            lambda: torch_train(Xtr, ytr, Xte, yte, HIDDEN, EPOCHS, BATCH, torch.float64),
+        ),
         ("scikit-learn MLPClassifier", lambda: digits_sklearn(Xtr, ytr, Xte, yte)),
     ]
     for name, (seconds, acc) in median_times(impls, REPEATS).items():
-        rows.append({"benchmark": "digits 64-64-10, batch 32, 30 epochs, float64",
-                     "implementation": name, "ms_per_epoch": 1000 * seconds / EPOCHS,
-                     "test_accuracy": acc})
+        rows.append(
+            {
+                "benchmark": "digits 64-64-10, batch 32, 30 epochs, float64",
+                "implementation": name,
+                "ms_per_epoch": 1000 * seconds / EPOCHS,
+                "test_accuracy": acc,
+            }
+        )
         print(f"digits  {name:<28} {1000 * seconds / EPOCHS:8.2f} ms/epoch  acc {acc:.4f}")
     Xm, ym = mnist_like()
     mnist_impls = [
         ("nnscratch.fit", lambda: mnist_nnscratch(Xm, ym)),
-        ("PyTorch CPU eager", lambda: torch_train(Xm, ym, Xm[:10], ym[:10], 128, 1, 128,
-                                                  torch.float32)),
+        (
+            "PyTorch CPU eager",
+            lambda: torch_train(Xm, ym, Xm[:10], ym[:10], 128, 1, 128, torch.float32),
+        ),
     ]
     for name, (seconds, _) in median_times(mnist_impls, 3).items():
-        rows.append({"benchmark": "random 60000x784-128-10, batch 128, 1 epoch, float32",
-                     "implementation": name, "ms_per_epoch": 1000 * seconds,
-                     "test_accuracy": None})
+        rows.append(
+            {
+                "benchmark": "random 60000x784-128-10, batch 128, 1 epoch, float32",
+                "implementation": name,
+                "ms_per_epoch": 1000 * seconds,
+                "test_accuracy": None,
+            }
+        )
         print(f"mnist   {name:<28} {1000 * seconds:8.1f} ms/epoch")
 
     def ms(bench, impl):
-        return next(r["ms_per_epoch"] for r in rows
-                    if r["benchmark"].startswith(bench) and r["implementation"] == impl)
+        return next(
+            r["ms_per_epoch"]
+            for r in rows
+            if r["benchmark"].startswith(bench) and r["implementation"] == impl
+        )
 
     ratios = {
-        "digits: nnscratch / bare numpy (target <= 1.25)":
-            ms("digits", "nnscratch.fit") / ms("digits", "bare numpy loop"),
-        "mnist-size: nnscratch / PyTorch float32 (target <= 1.0)":
-            ms("random", "nnscratch.fit") / ms("random", "PyTorch CPU eager"),
+        "digits: nnscratch / bare numpy (target <= 1.25)": ms("digits", "nnscratch.fit")
+        / ms("digits", "bare numpy loop"),
+        "mnist-size: nnscratch / PyTorch float32 (target <= 1.0)": ms("random", "nnscratch.fit")
+        / ms("random", "PyTorch CPU eager"),
     }
-    machine = {"cpu": cpu_model(), "threads": os.cpu_count(), "python": platform.python_version(),
-               "numpy": np.__version__, "torch": torch.__version__,
-               "torch_threads": torch.get_num_threads(), "repeats": REPEATS}
+    machine = {
+        "cpu": cpu_model(),
+        "threads": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "repeats": REPEATS,
+    }
     out = HERE / "results"
     out.mkdir(exist_ok=True)
-    (out / "speed.json").write_text(json.dumps({"machine": machine, "rows": rows,
-                                                "ratios": ratios}, indent=2) + "\n")
-    lines = ["# Training speed", "",
-             f"Machine: {machine['cpu']}, {machine['threads']} threads; Python "
-             f"{machine['python']}, numpy {machine['numpy']}, torch {machine['torch']}. "
-             f"Median of {REPEATS} runs (3 at MNIST size).", "",
-             "| benchmark | implementation | ms per epoch | test accuracy |",
-             "|---|---|---:|---:|"]
+    (out / "speed.json").write_text(
+        json.dumps({"machine": machine, "rows": rows, "ratios": ratios}, indent=2) + "\n"
+    )
+    lines = [
+        "# Training speed",
+        "",
+        f"Machine: {machine['cpu']}, {machine['threads']} threads; Python "
+        f"{machine['python']}, numpy {machine['numpy']}, torch {machine['torch']}. "
+        f"Median of {REPEATS} runs (3 at MNIST size).",
+        "",
+        "| benchmark | implementation | ms per epoch | test accuracy |",
+        "|---|---|---:|---:|",
+    ]
     for r in rows:
         acc = "—" if r["test_accuracy"] is None else f"{r['test_accuracy']:.4f}"
-        lines.append(f"| {r['benchmark']} | {r['implementation']} | "
-                     f"{r['ms_per_epoch']:.2f} | {acc} |")
+        lines.append(
+            f"| {r['benchmark']} | {r['implementation']} | {r['ms_per_epoch']:.2f} | {acc} |"
+        )
     lines += ["", "| ratio | measured |", "|---|---:|"]
     lines += [f"| {k} | {v:.2f} |" for k, v in ratios.items()]
     (out / "speed.md").write_text("\n".join(lines) + "\n")

@@ -15,8 +15,10 @@ def _moves(before: np.ndarray, after: np.ndarray, side: int, m: int) -> list[tup
     for dy in range(-m, m + 1):
         for dx in range(-m, m + 1):
             moved = np.zeros_like(img)
-            src = img[max(0, -dy):side - max(0, dy), max(0, -dx):side - max(0, dx)]
-            moved[max(0, dy):max(0, dy) + src.shape[0], max(0, dx):max(0, dx) + src.shape[1]] = src
+            src = img[max(0, -dy) : side - max(0, dy), max(0, -dx) : side - max(0, dx)]
+            moved[
+                max(0, dy) : max(0, dy) + src.shape[0], max(0, dx) : max(0, dx) + src.shape[1]
+            ] = src
             if np.array_equal(moved, after.reshape(side, side)):
                 found.append((dy, dx))
     return found
@@ -64,13 +66,16 @@ def test_larger_shifts_stay_in_range() -> None:
         assert len(_moves(before, after, 5, 2)) == 1
 
 
-@pytest.mark.parametrize(("X", "kwargs", "message"), [
-    (np.zeros((4, 10)), {}, "not square"),
-    (np.zeros(64), {}, "shape"),
-    (np.zeros((4, 64)), {"max_shift": 8}, "max_shift"),
-    (np.zeros((4, 64)), {"max_shift": -1}, "max_shift"),
-    (np.zeros((4, 64)), {"max_shift": 1.5}, "max_shift"),
-])
+@pytest.mark.parametrize(
+    ("X", "kwargs", "message"),
+    [
+        (np.zeros((4, 10)), {}, "not square"),
+        (np.zeros(64), {}, "shape"),
+        (np.zeros((4, 64)), {"max_shift": 8}, "max_shift"),
+        (np.zeros((4, 64)), {"max_shift": -1}, "max_shift"),
+        (np.zeros((4, 64)), {"max_shift": 1.5}, "max_shift"),
+    ],
+)
 def test_bad_input_is_named(X, kwargs, message) -> None:
     with pytest.raises(ValueError, match=message):
         shift_images(X, np.random.default_rng(0), **kwargs)
@@ -81,6 +86,14 @@ def test_fit_accepts_it_as_augment() -> None:
 
     X, y = load_digits()
     model = mlp([64, 16, 10], ReLU, seed=0)
-    h = fit(model, SoftmaxCrossEntropy(), Adam(1e-2), X[:200], y[:200], epochs=2,
-            augment=shift_images, progress=False)
+    h = fit(
+        model,
+        SoftmaxCrossEntropy(),
+        Adam(1e-2),
+        X[:200],
+        y[:200],
+        epochs=2,
+        augment=shift_images,
+        progress=False,
+    )
     assert h.epochs == 2 and np.isfinite(h["loss"]).all()

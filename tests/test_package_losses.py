@@ -124,7 +124,10 @@ def test_labels_out_of_range_are_refused():
 
 
 def test_softmax_targets_must_be_distributions():
-    with pytest.raises(ValueError, match="SoftmaxCrossEntropy: expected target rows of probabilities summing to 1 .*got a row summing to 2"):
+    with pytest.raises(
+        ValueError,
+        match="SoftmaxCrossEntropy: expected target rows of probabilities summing to 1 .*got a row summing to 2",
+    ):
         nn.SoftmaxCrossEntropy()(np.zeros((2, 3)), [[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]])
     soft = np.array([[0.25, 0.75, 0.0]])
     value, grad = nn.SoftmaxCrossEntropy().value_and_grad([[1.0, 2.0, 3.0]], soft)

@@ -32,8 +32,9 @@ def test_decision_regions_draw_the_boundary_where_the_prediction_crosses_one_hal
 
 
 def test_network_diagram_has_a_unit_per_neuron_and_a_line_per_weight():
-    ax = plot.draw_network([2, 2, 1], weights=[np.ones((2, 2)), np.array([[1.0], [-2.0]])],
-                           biases=[[0.0, -1.0], [0.0]])
+    ax = plot.draw_network(
+        [2, 2, 1], weights=[np.ones((2, 2)), np.array([[1.0], [-2.0]])], biases=[[0.0, -1.0], [0.0]]
+    )
     assert len(ax.patches) == 5
     assert len(ax.lines) == 2 * 2 + 2 * 1
     negative = [line for line in ax.lines if line.get_color() == plot.NEGATIVE_COLOR]

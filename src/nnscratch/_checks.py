@@ -28,9 +28,7 @@ def as_float_array(owner: str, name: str, x, *, ndim: int | None = None) -> np.n
     elif x.dtype.kind != "f":
         raise TypeError(f"{owner}: expected {name} to hold real numbers, got dtype {x.dtype}")
     if ndim is not None and x.ndim != ndim:
-        raise ValueError(
-            f"{owner}: expected {name} with {ndim} dimensions, got shape {x.shape}"
-        )
+        raise ValueError(f"{owner}: expected {name} with {ndim} dimensions, got shape {x.shape}")
     if x.size == 0:
         raise ValueError(f"{owner}: expected a non-empty {name}, got shape {x.shape}")
     if not np.isfinite(x).all():
@@ -43,9 +41,7 @@ def check_batch(owner: str, x: np.ndarray, n_features: int, dtype: np.dtype) -> 
     """Cheap check of a batch met inside a network: 2-D, right width, right dtype."""
     if not isinstance(x, np.ndarray) or x.ndim != 2 or x.shape[1] != n_features:
         shape = getattr(x, "shape", type(x).__name__)
-        raise ValueError(
-            f"{owner}: expected input of shape (batch, {n_features}), got {shape}"
-        )
+        raise ValueError(f"{owner}: expected input of shape (batch, {n_features}), got {shape}")
     if x.dtype != dtype:
         raise TypeError(
             f"{owner}: expected input of dtype {dtype} (the dtype of its parameters), "

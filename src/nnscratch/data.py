@@ -34,8 +34,9 @@ def count_bars(codes) -> np.ndarray:
     return (np.diff(padded, axis=1) == 1).sum(axis=1)
 
 
-def barcodes(n: int = 200, *, length: int = 100, boundary: int = 25, margin: int = 2,
-             seed: int = 0) -> Barcodes:
+def barcodes(
+    n: int = 200, *, length: int = 100, boundary: int = 25, margin: int = 2, seed: int = 0
+) -> Barcodes:
     """``n`` random barcodes, half with more than ``boundary`` bars and half with fewer.
 
     Each stripe is black with probability ½, which gives about ``length / 4``
@@ -62,8 +63,9 @@ def barcodes(n: int = 200, *, length: int = 100, boundary: int = 25, margin: int
     return Barcodes(codes, counts, (counts > boundary).astype(np.int64))
 
 
-def rectangles(n: int = 200, *, noise: float = 0.35,
-               seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def rectangles(
+    n: int = 200, *, noise: float = 0.35, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Rectangles described by ``[width, height]``: class 0 is *wide*, class 1 *tall*.
 
     Wide ones scatter around (1.0, 0.5) and tall ones around (0.5, 1.0) with
@@ -86,8 +88,9 @@ def rectangles(n: int = 200, *, noise: float = 0.35,
     return np.array(X)[order], np.array(y, dtype=np.int64)[order]
 
 
-def xor_rectangles(n: int = 200, *, noise: float = 0.08,
-                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def xor_rectangles(
+    n: int = 200, *, noise: float = 0.08, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Rectangles in four clusters — small/large width × small/large height.
 
     Centres are 0.5 (small) and 1.0 (large) on each side; the label is 1 when
@@ -132,8 +135,9 @@ def split(X, y, *, test_size: float = 0.2, seed: int = 0, stratify: bool = True)
 
     if not 0 < test_size < 1:
         raise ValueError(f"split: expected 0 < test_size < 1, got {test_size}")
-    return train_test_split(X, y, test_size=test_size, random_state=seed,
-                            stratify=y if stratify else None)
+    return train_test_split(
+        X, y, test_size=test_size, random_state=seed, stratify=y if stratify else None
+    )
 
 
 def one_hot(y, n_classes: int | None = None, dtype=np.float64) -> np.ndarray:
@@ -147,8 +151,9 @@ def one_hot(y, n_classes: int | None = None, dtype=np.float64) -> np.ndarray:
     return out
 
 
-def batches(X, y, batch_size: int, *, seed: int | None = None
-            ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def batches(
+    X, y, batch_size: int, *, seed: int | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Minibatches ``(X_b, y_b)`` in order, or shuffled when a ``seed`` is given.
     The last batch may be smaller."""
     n = len(X)
@@ -158,7 +163,7 @@ def batches(X, y, batch_size: int, *, seed: int | None = None
         raise ValueError(f"batches: expected a positive int batch_size, got {batch_size!r}")
     order = np.arange(n) if seed is None else np.random.default_rng(seed).permutation(n)
     for start in range(0, n, batch_size):
-        idx = order[start:start + batch_size]
+        idx = order[start : start + batch_size]
         yield X[idx], y[idx]
 
 
@@ -184,8 +189,9 @@ def shift_images(X, rng, *, max_shift: int = 1) -> np.ndarray:
     if side * side != X.shape[1]:
         raise ValueError(f"shift_images: rows of {X.shape[1]} pixels are not square images")
     if not isinstance(max_shift, int | np.integer) or not 0 <= max_shift < side:
-        raise ValueError(f"shift_images: expected an int 0 <= max_shift < {side}, "
-                         f"got {max_shift!r}")
+        raise ValueError(
+            f"shift_images: expected an int 0 <= max_shift < {side}, got {max_shift!r}"
+        )
     n, m = len(X), int(max_shift)
     images = X.reshape(n, side, side)
     padded = np.pad(images, ((0, 0), (m, m), (m, m)))

@@ -16,8 +16,15 @@ from __future__ import annotations
 import numpy as np
 
 
-def check(yours, expected, *, name: str = "your answer", rtol: float = 1e-6,
-          atol: float = 1e-9, show_expected: bool = True) -> bool:
+def check(
+    yours,
+    expected,
+    *,
+    name: str = "your answer",
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    show_expected: bool = True,
+) -> bool:
     """Compare ``yours`` with ``expected``, print a verdict, return whether they match."""
     if yours is None or yours is Ellipsis:
         print(f"… {name}: not answered yet (replace ... with your code)")

@@ -74,8 +74,10 @@ class GradCheck:
         return max(row.rel_autograd for row in self.rows)
 
     def __str__(self) -> str:
-        head = (f"{'gradient':<10} {'shape':<10} {'vs autograd: max abs':>20} {'rel':>9}"
-                f"   {'vs finite diff: max abs':>23} {'rel':>9} {'(entries)':>9}  verdict")
+        head = (
+            f"{'gradient':<10} {'shape':<10} {'vs autograd: max abs':>20} {'rel':>9}"
+            f"   {'vs finite diff: max abs':>23} {'rel':>9} {'(entries)':>9}  verdict"
+        )
         lines = [f"{self.title}: {'PASS' if self.passed else 'FAIL'}", head]
         for r in self.rows:
             lines.append(
@@ -83,15 +85,20 @@ class GradCheck:
                 f"   {r.abs_fd:>23.2e} {r.rel_fd:>9.2e} {r.n_fd:>9d}  "
                 f"{'ok' if r.passed else 'WRONG'}"
             )
-        lines.append(f"(pass: relative error ≤ {self.tol_autograd:.0e} vs autograd "
-                     f"and ≤ {self.tol_fd:.0e} vs finite differences)")
+        lines.append(
+            f"(pass: relative error ≤ {self.tol_autograd:.0e} vs autograd "
+            f"and ≤ {self.tol_fd:.0e} vs finite differences)"
+        )
         return "\n".join(lines)
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        verdict = ("<b style='color:#1a7f37'>PASS</b>" if self.passed
-                   else "<b style='color:#cf222e'>FAIL</b>")
+        verdict = (
+            "<b style='color:#1a7f37'>PASS</b>"
+            if self.passed
+            else "<b style='color:#cf222e'>FAIL</b>"
+        )
         cells = "".join(
             f"<tr><td><code>{html.escape(r.name)}</code></td><td>{r.shape}</td>"
             f"<td>{r.abs_autograd:.2e}</td><td>{r.rel_autograd:.2e}</td>"
@@ -119,9 +126,18 @@ def _errors(manual: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
     return diff, (diff / scale if scale > _TINY else 0.0)
 
 
-def compare(f: Callable, params: dict, manual: dict, *, title: str = "gradient check",
-            seed: int = 0, fd_max: int = 64, eps: float = 1e-6,
-            tol_autograd: float | None = None, tol_fd: float = 1e-5) -> GradCheck:
+def compare(
+    f: Callable,
+    params: dict,
+    manual: dict,
+    *,
+    title: str = "gradient check",
+    seed: int = 0,
+    fd_max: int = 64,
+    eps: float = 1e-6,
+    tol_autograd: float | None = None,
+    tol_fd: float = 1e-5,
+) -> GradCheck:
     """Check ``manual[k] ≈ ∂f/∂params[k]`` for every key.
 
     ``f(params, xp)`` returns a scalar and uses ``xp`` for numpy functions
@@ -130,8 +146,10 @@ def compare(f: Callable, params: dict, manual: dict, *, title: str = "gradient c
     """
     missing = set(params) ^ set(manual)
     if missing:
-        raise KeyError(f"compare: params and manual gradients must have the same names; "
-                       f"unmatched: {sorted(missing)}")
+        raise KeyError(
+            f"compare: params and manual gradients must have the same names; "
+            f"unmatched: {sorted(missing)}"
+        )
     P = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
     low_precision = any(np.asarray(g).dtype == np.float32 for g in manual.values())
     if tol_autograd is None:
@@ -144,8 +162,10 @@ def compare(f: Callable, params: dict, manual: dict, *, title: str = "gradient c
     for key in params:
         m = np.asarray(manual[key])
         if m.shape != P[key].shape:
-            raise ValueError(f"compare: manual gradient {key!r} has shape {m.shape}, "
-                             f"expected {P[key].shape} (the shape of the parameter)")
+            raise ValueError(
+                f"compare: manual gradient {key!r} has shape {m.shape}, "
+                f"expected {P[key].shape} (the shape of the parameter)"
+            )
         r = np.asarray(ref[key], dtype=np.float64)
         abs_ag, rel_ag = _errors(m, r)
         flat = P[key].reshape(-1)  # a view: perturbing it perturbs P[key]
@@ -161,13 +181,25 @@ def compare(f: Callable, params: dict, manual: dict, *, title: str = "gradient c
             fd[j] = (up - down) / (2 * eps)
         abs_fd, rel_fd = _errors(m.reshape(-1)[picks], fd)
         ok = (rel_ag <= tol_autograd or abs_ag <= 1e-12) and (rel_fd <= tol_fd or abs_fd <= 1e-9)
-        check.rows.append(Comparison(key, tuple(P[key].shape), abs_ag, rel_ag, abs_fd, rel_fd,
-                                     len(picks), bool(ok)))
+        check.rows.append(
+            Comparison(
+                key, tuple(P[key].shape), abs_ag, rel_ag, abs_fd, rel_fd, len(picks), bool(ok)
+            )
+        )
     return check
 
 
-def gradcheck(obj, x=None, target=None, *, loss: Loss | None = None, params: dict | None = None,
-              manual: dict | None = None, seed: int = 0, **options) -> GradCheck:
+def gradcheck(
+    obj,
+    x=None,
+    target=None,
+    *,
+    loss: Loss | None = None,
+    params: dict | None = None,
+    manual: dict | None = None,
+    seed: int = 0,
+    **options,
+) -> GradCheck:
     """Check hand-derived gradients against autograd and finite differences.
 
     * ``gradcheck(layer, x)`` — a layer or a whole ``Sequential``: the gradients
@@ -217,17 +249,29 @@ def gradcheck(obj, x=None, target=None, *, loss: Loss | None = None, params: dic
         return compare(f, start, manual, title=title, seed=seed, **options)
     if isinstance(obj, Loss):
         pred, t = obj.prepare(x, target)
-        return compare(lambda P, xp: obj.function(P["pred"], t, xp), {"pred": pred},
-                       {"pred": obj.grad(pred, target)}, title=f"gradcheck of {obj!r}",
-                       seed=seed, **options)
+        return compare(
+            lambda P, xp: obj.function(P["pred"], t, xp),
+            {"pred": pred},
+            {"pred": obj.grad(pred, target)},
+            title=f"gradcheck of {obj!r}",
+            seed=seed,
+            **options,
+        )
     if isinstance(obj, Penalty):
         W = np.asarray(x, dtype=np.float64)
-        return compare(lambda P, xp: obj.function(P["W"], xp), {"W": W}, {"W": obj.grad(W)},
-                       title=f"gradcheck of {obj!r}", seed=seed, **options)
+        return compare(
+            lambda P, xp: obj.function(P["W"], xp),
+            {"W": W},
+            {"W": obj.grad(W)},
+            title=f"gradcheck of {obj!r}",
+            seed=seed,
+            **options,
+        )
     if callable(obj):
         if params is None or manual is None:
             raise TypeError("gradcheck: for a function f(params, xp), give params= and manual=")
         name = getattr(obj, "__name__", "f")
         return compare(obj, params, manual, title=f"gradcheck of {name}", seed=seed, **options)
-    raise TypeError(f"gradcheck: expected a Layer, Loss, Penalty or function, "
-                    f"got {type(obj).__name__}")
+    raise TypeError(
+        f"gradcheck: expected a Layer, Loss, Penalty or function, got {type(obj).__name__}"
+    )

@@ -61,8 +61,9 @@ class Layer:
         """Given ``∂L/∂out`` for the last forward batch, return ``∂L/∂x``."""
         if self._out is None:
             raise RuntimeError(f"{self.name}: call forward before backward")
-        check_same_shape(self.name, "grad_out (the shape of the last output)", grad_out,
-                         self._out.shape)
+        check_same_shape(
+            self.name, "grad_out (the shape of the last output)", grad_out, self._out.shape
+        )
         return self._backward(grad_out)
 
     def __call__(self, x) -> np.ndarray:
@@ -101,9 +102,17 @@ class Linear(Layer):
     * or give ``W`` and ``b`` yourself to set a network by hand.
     """
 
-    def __init__(self, n_in: int | None = None, n_out: int | None = None, *,
-                 W=None, b=None, init: str = "glorot", seed: int | None = None,
-                 dtype=np.float64) -> None:
+    def __init__(
+        self,
+        n_in: int | None = None,
+        n_out: int | None = None,
+        *,
+        W=None,
+        b=None,
+        init: str = "glorot",
+        seed: int | None = None,
+        dtype=np.float64,
+    ) -> None:
         super().__init__()
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
@@ -120,8 +129,10 @@ class Linear(Layer):
                 if not isinstance(n, int | np.integer) or n < 1:
                     raise ValueError(f"Linear: expected {label} to be a positive int, got {n!r}")
             if seed is None:
-                raise TypeError("Linear: pass seed=<int> for a random initialisation "
-                                "(every random thing in this course is seeded), or give W")
+                raise TypeError(
+                    "Linear: pass seed=<int> for a random initialisation "
+                    "(every random thing in this course is seeded), or give W"
+                )
             rng = np.random.default_rng(seed)
             if init == "glorot":
                 a = np.sqrt(6.0 / (n_in + n_out))
@@ -273,14 +284,19 @@ class Sequential(Layer):
             layers = tuple(layers[0])
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
-                raise TypeError(f"Sequential: layer {i} is a {type(layer).__name__}, "
-                                "expected an nnscratch Layer")
+                raise TypeError(
+                    f"Sequential: layer {i} is a {type(layer).__name__}, "
+                    "expected an nnscratch Layer"
+                )
         if not layers:
             raise ValueError("Sequential: expected at least one layer, got none")
         self.layers = tuple(layers)
         # (name, layer, key) of every parameter, named once rather than at every step
-        self._index = [(f"{i}.{key}", layer, key) for i, layer in enumerate(self.layers)
-                       for key in layer.params]
+        self._index = [
+            (f"{i}.{key}", layer, key)
+            for i, layer in enumerate(self.layers)
+            for key in layer.params
+        ]
 
     @property
     def params(self) -> Params:
@@ -297,7 +313,7 @@ class Sequential(Layer):
     def function(self, params, x, xp=np):
         for i, layer in enumerate(self.layers):
             prefix = f"{i}."
-            own = {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}
+            own = {k[len(prefix) :]: v for k, v in params.items() if k.startswith(prefix)}
             x = layer.function(own, x, xp)
         return x
 
@@ -338,8 +354,14 @@ class Sequential(Layer):
         return "Sequential(\n" + "\n".join(lines) + f"\n)  # {self.n_params} parameters"
 
 
-def mlp(sizes: list[int], activation: type[Layer] = ReLU, *, seed: int = 0,
-        init: str | None = None, dtype=np.float64) -> Sequential:
+def mlp(
+    sizes: list[int],
+    activation: type[Layer] = ReLU,
+    *,
+    seed: int = 0,
+    init: str | None = None,
+    dtype=np.float64,
+) -> Sequential:
     """A multi-layer perceptron: ``Linear`` layers of the given sizes with
     ``activation`` between them (none after the last).
 

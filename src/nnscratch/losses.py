@@ -40,8 +40,7 @@ class Loss:
         target = as_float_array(self.name, "targets", target)
         if target.ndim == 1 and pred.shape[1] == 1:
             target = target[:, None]
-        check_same_shape(self.name, "targets (the shape of the predictions)", target,
-                         pred.shape)
+        check_same_shape(self.name, "targets (the shape of the predictions)", target, pred.shape)
         return pred, target.astype(pred.dtype, copy=False)
 
     def value(self, pred, target) -> float:
@@ -92,8 +91,9 @@ class SumOfLosses(Loss):
     """``L = L_1 + L_2 + …``: a data loss plus penalties on the predictions."""
 
     def __init__(self, *terms: Loss) -> None:
-        self.terms = [t for term in terms
-                      for t in (term.terms if isinstance(term, SumOfLosses) else [term])]
+        self.terms = [
+            t for term in terms for t in (term.terms if isinstance(term, SumOfLosses) else [term])
+        ]
 
     def prepare(self, pred, target):
         return self.terms[0].prepare(pred, target)
@@ -208,21 +208,25 @@ class SoftmaxCrossEntropy(Loss):
         if target.ndim == 1:
             labels = check_labels(self.name, target, pred.shape[1])
             if labels.shape[0] != pred.shape[0]:
-                raise ValueError(f"{self.name}: expected {pred.shape[0]} labels (one per row "
-                                 f"of scores), got {labels.shape[0]}")
+                raise ValueError(
+                    f"{self.name}: expected {pred.shape[0]} labels (one per row "
+                    f"of scores), got {labels.shape[0]}"
+                )
             onehot = np.zeros_like(pred)
             onehot[np.arange(len(labels)), labels] = 1.0
             return pred, onehot
         target = as_float_array(self.name, "targets", target, ndim=2)
-        check_same_shape(self.name, "one-hot targets (the shape of the scores)", target,
-                         pred.shape)
+        check_same_shape(self.name, "one-hot targets (the shape of the scores)", target, pred.shape)
         if target.min() < 0:
-            raise ValueError(f"{self.name}: expected target probabilities >= 0, "
-                             f"got {target.min():g}")
+            raise ValueError(
+                f"{self.name}: expected target probabilities >= 0, got {target.min():g}"
+            )
         worst = target.sum(axis=1)[np.abs(target.sum(axis=1) - 1).argmax()]
         if abs(worst - 1) > 1e-6:
-            raise ValueError(f"{self.name}: expected target rows of probabilities summing "
-                             f"to 1 (one-hot), got a row summing to {worst:g}")
+            raise ValueError(
+                f"{self.name}: expected target rows of probabilities summing "
+                f"to 1 (one-hot), got a row summing to {worst:g}"
+            )
         return pred, target.astype(pred.dtype, copy=False)
 
     def function(self, pred, target, xp=np):

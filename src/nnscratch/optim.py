@@ -58,8 +58,7 @@ class Momentum(Optimizer):
     def __init__(self, lr: float, momentum: float = 0.9) -> None:
         super().__init__(lr)
         if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"{type(self).__name__}: expected 0 <= momentum < 1, "
-                             f"got {momentum}")
+            raise ValueError(f"{type(self).__name__}: expected 0 <= momentum < 1, got {momentum}")
         self.momentum = float(momentum)
 
     def _velocity(self, name, p, g):
@@ -98,8 +97,9 @@ class Adam(Optimizer):
     is ``θ ← θ - η m̂ / (sqrt(v̂) + ε)``.
     """
 
-    def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8) -> None:
+    def __init__(
+        self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
+    ) -> None:
         super().__init__(lr)
         for label, beta in (("beta1", beta1), ("beta2", beta2)):
             if not 0.0 <= beta < 1.0:

@@ -33,24 +33,50 @@ def class_colors(y) -> list[str]:
     return [CLASS_COLORS[int(v)] for v in np.asarray(y).reshape(-1)]
 
 
-def scatter_classes(X, y, ax=None, *, labels: Sequence[str] = ("class 0", "class 1"),
-                    xlabel: str = "$x_1$", ylabel: str = "$x_2$", **kwargs):
+def scatter_classes(
+    X,
+    y,
+    ax=None,
+    *,
+    labels: Sequence[str] = ("class 0", "class 1"),
+    xlabel: str = "$x_1$",
+    ylabel: str = "$x_2$",
+    **kwargs,
+):
     """Points of a 2-D data set coloured by class, with a legend."""
     ax = _ax(ax)
     X, y = np.asarray(X), np.asarray(y).reshape(-1)
     size = kwargs.pop("s", 18)
     for c in (0, 1):
         pts = X[y == c]
-        ax.scatter(pts[:, 0], pts[:, 1], s=size, color=CLASS_COLORS[c],
-                   label=labels[c], edgecolor="white", linewidth=0.4, **kwargs)
+        ax.scatter(
+            pts[:, 0],
+            pts[:, 1],
+            s=size,
+            color=CLASS_COLORS[c],
+            label=labels[c],
+            edgecolor="white",
+            linewidth=0.4,
+            **kwargs,
+        )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend(loc="best", fontsize="small")
     return ax
 
 
-def decision_regions(predict: Callable, X, y=None, ax=None, *, padding: float = 0.15,
-                     resolution: int = 150, xlim=None, ylim=None, **scatter_kwargs):
+def decision_regions(
+    predict: Callable,
+    X,
+    y=None,
+    ax=None,
+    *,
+    padding: float = 0.15,
+    resolution: int = 150,
+    xlim=None,
+    ylim=None,
+    **scatter_kwargs,
+):
     """Shade the plane by the class a model predicts, draw the boundary, and the data.
 
     ``predict(points)`` maps an array of shape ``(m, 2)`` to ``m`` numbers: a
@@ -68,8 +94,9 @@ def decision_regions(predict: Callable, X, y=None, ax=None, *, padding: float = 
     grid = np.column_stack([gx.ravel(), gy.ravel()])
     p = np.asarray(predict(grid), dtype=float).reshape(gx.shape)
     cmap = ListedColormap([CLASS_COLORS[0], CLASS_COLORS[1]])
-    ax.contourf(gx, gy, p, levels=[min(p.min(), 0.0) - 1, 0.5, max(p.max(), 1.0) + 1],
-                cmap=cmap, alpha=0.18)
+    ax.contourf(
+        gx, gy, p, levels=[min(p.min(), 0.0) - 1, 0.5, max(p.max(), 1.0) + 1], cmap=cmap, alpha=0.18
+    )
     if p.min() < 0.5 < p.max():
         ax.contour(gx, gy, p, levels=[0.5], colors=BOUNDARY_COLOR, linewidths=2)
     if y is not None:
@@ -79,8 +106,14 @@ def decision_regions(predict: Callable, X, y=None, ax=None, *, padding: float = 
     return ax
 
 
-def loss_curves(history, ax=None, *, keys: Sequence[str] | None = None, log: bool = False,
-                title: str = "Training"):
+def loss_curves(
+    history,
+    ax=None,
+    *,
+    keys: Sequence[str] | None = None,
+    log: bool = False,
+    title: str = "Training",
+):
     """Curves of a :class:`~nnscratch.train.History` (or a dict of lists) per epoch."""
     ax = _ax(ax, figsize=(5, 3.2))
     keys = keys or [k for k in history if "loss" in k]
@@ -96,10 +129,17 @@ def loss_curves(history, ax=None, *, keys: Sequence[str] | None = None, log: boo
     return ax
 
 
-def draw_network(sizes: Sequence[int], ax=None, *, weights: Sequence | None = None,
-                 biases: Sequence | None = None, input_labels: Sequence[str] | None = None,
-                 output_labels: Sequence[str] | None = None, show_values: bool = True,
-                 layer_labels: Sequence[str] | None = None):
+def draw_network(
+    sizes: Sequence[int],
+    ax=None,
+    *,
+    weights: Sequence | None = None,
+    biases: Sequence | None = None,
+    input_labels: Sequence[str] | None = None,
+    output_labels: Sequence[str] | None = None,
+    show_values: bool = True,
+    layer_labels: Sequence[str] | None = None,
+):
     """A layered network diagram: units as circles, connections as lines.
 
     ``weights[l]`` has shape ``(sizes[l], sizes[l+1])``; lines are drawn blue for
@@ -120,19 +160,35 @@ def draw_network(sizes: Sequence[int], ax=None, *, weights: Sequence | None = No
                 width = 1.2 if w is None else 0.6 + 3.0 * abs(w) / (biggest or 1.0)
                 ax.plot([x0, x1], [y0, y1], color=color, linewidth=width, zorder=1)
                 if w is not None and show_values:
-                    t = 0.28 if len(sizes[layer + 1:]) and sizes[layer + 1] > 1 else 0.5
+                    t = 0.28 if len(sizes[layer + 1 :]) and sizes[layer + 1] > 1 else 0.5
                     t = 0.3 + 0.4 * (j / max(sizes[layer + 1] - 1, 1)) if t != 0.5 else t
-                    ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), f"{w:.2g}", fontsize=8,
-                            ha="center", va="center", zorder=3,
-                            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
+                    ax.text(
+                        x0 + t * (x1 - x0),
+                        y0 + t * (y1 - y0),
+                        f"{w:.2g}",
+                        fontsize=8,
+                        ha="center",
+                        va="center",
+                        zorder=3,
+                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"),
+                    )
     for layer, units in enumerate(pos):
         for j, (x, y) in enumerate(units):
             ax.add_patch(plt.Circle((x, y), 0.2, fc="white", ec="black", zorder=2))
             if layer > 0 and biases is not None:
-                ax.text(x, y, f"{np.asarray(biases[layer - 1])[j]:.2g}", fontsize=8,
-                        ha="center", va="center", zorder=3)
-    for labels, layer, dx, ha in ((input_labels, 0, -0.3, "right"),
-                                  (output_labels, len(sizes) - 1, 0.3, "left")):
+                ax.text(
+                    x,
+                    y,
+                    f"{np.asarray(biases[layer - 1])[j]:.2g}",
+                    fontsize=8,
+                    ha="center",
+                    va="center",
+                    zorder=3,
+                )
+    for labels, layer, dx, ha in (
+        (input_labels, 0, -0.3, "right"),
+        (output_labels, len(sizes) - 1, 0.3, "left"),
+    ):
         for (x, y), text in zip(pos[layer], labels or [], strict=False):
             ax.text(x + dx, y, text, ha=ha, va="center")
     for x, text in enumerate(layer_labels or []):
@@ -143,16 +199,28 @@ def draw_network(sizes: Sequence[int], ax=None, *, weights: Sequence | None = No
     return ax
 
 
-def digit_grid(images, labels=None, *, predictions=None, ncols: int = 10,
-               size: float = 0.9, title: str | None = None):
+def digit_grid(
+    images,
+    labels=None,
+    *,
+    predictions=None,
+    ncols: int = 10,
+    size: float = 0.9,
+    title: str | None = None,
+):
     """A grid of 8×8 (or any square) images; titles show labels, and predictions
     in vermilion where they differ from the label."""
     images = np.asarray(images, dtype=float)
     n = len(images)
     side = int(round(np.sqrt(images[0].size)))
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * 1.15),
-                             squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(size * ncols, size * nrows * 1.15),
+        squeeze=False,
+        layout="constrained",
+    )
     for k, ax in enumerate(axes.ravel()):
         ax.set_axis_off()
         if k >= n:
@@ -168,8 +236,7 @@ def digit_grid(images, labels=None, *, predictions=None, ncols: int = 10,
     return fig
 
 
-def confusion(C, ax=None, *, class_names: Sequence | None = None,
-              title: str = "Confusion matrix"):
+def confusion(C, ax=None, *, class_names: Sequence | None = None, title: str = "Confusion matrix"):
     """Counts ``C[true, predicted]`` as a heat map with the numbers written in."""
     C = np.asarray(C)
     ax = _ax(ax, figsize=(5, 4.5))
@@ -182,21 +249,35 @@ def confusion(C, ax=None, *, class_names: Sequence | None = None,
     for i in range(len(C)):
         for j in range(len(C)):
             if C[i, j]:
-                ax.text(j, i, str(C[i, j]), ha="center", va="center", fontsize=8,
-                        color="white" if C[i, j] > C.max() / 2 else "black")
+                ax.text(
+                    j,
+                    i,
+                    str(C[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if C[i, j] > C.max() / 2 else "black",
+                )
     ax.set_title(title)
     return ax
 
 
-def weight_images(W, *, ncols: int = 8, shape: tuple[int, int] = (8, 8), size: float = 0.9,
-                  title: str | None = None):
+def weight_images(
+    W,
+    *,
+    ncols: int = 8,
+    shape: tuple[int, int] = (8, 8),
+    size: float = 0.9,
+    title: str | None = None,
+):
     """Each column of a first-layer ``W`` as an image: what each unit looks for.
     Blue pixels push a unit up, vermilion ones push it down."""
     W = np.asarray(W)
     n = W.shape[1]
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows),
-                             squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False, layout="constrained"
+    )
     cmap = LinearSegmentedColormap.from_list("weights", [NEGATIVE_COLOR, "white", POSITIVE_COLOR])
     for k, ax in enumerate(axes.ravel()):
         ax.set_axis_off()

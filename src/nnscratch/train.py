@@ -48,12 +48,25 @@ def _advice(loss_value: float, epoch: int, step: int, optimizer: Optimizer) -> s
     )
 
 
-def fit(model, loss: Loss, optimizer: Optimizer, X, y, *, epochs: int = 10,
-        batch_size: int = 32, seed: int = 0, validation: tuple | None = None,
-        metrics: Sequence[str] = (), penalties: Sequence = (),
-        augment: Callable | None = None, lr_schedule: Callable[[int], float] | None = None,
-        callback: Callable | None = None, on_batch: Callable | None = None,
-        progress: bool = True) -> History:
+def fit(
+    model,
+    loss: Loss,
+    optimizer: Optimizer,
+    X,
+    y,
+    *,
+    epochs: int = 10,
+    batch_size: int = 32,
+    seed: int = 0,
+    validation: tuple | None = None,
+    metrics: Sequence[str] = (),
+    penalties: Sequence = (),
+    augment: Callable | None = None,
+    lr_schedule: Callable[[int], float] | None = None,
+    callback: Callable | None = None,
+    on_batch: Callable | None = None,
+    progress: bool = True,
+) -> History:
     """Train ``model`` on ``(X, y)`` with minibatch gradient descent; return the history.
 
     * ``seed`` fixes the shuffling (and ``augment``'s randomness), so a run repeats exactly;
@@ -111,7 +124,7 @@ def fit(model, loss: Loss, optimizer: Optimizer, X, y, *, epochs: int = 10,
             order = rng.permutation(n)
             total = correct = 0.0
             for start in range(0, n, batch_size):
-                idx = order[start:start + batch_size]
+                idx = order[start : start + batch_size]
                 xb = X[idx]
                 if augment is not None:
                     xb = augment(xb, rng)
@@ -154,5 +167,7 @@ def _as_labels(y: np.ndarray) -> np.ndarray:
 def evaluate(model, loss: Loss, X, y) -> dict[str, float]:
     """Loss and accuracy of ``model`` on ``(X, y)``."""
     out = model.forward(X)
-    return {"loss": loss.value(out, y),
-            "accuracy": accuracy(_as_labels(np.asarray(y)), loss.predict(out))}
+    return {
+        "loss": loss.value(out, y),
+        "accuracy": accuracy(_as_labels(np.asarray(y)), loss.predict(out)),
+    }
