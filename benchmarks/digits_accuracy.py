@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _machine import cpu_model  # benchmarks/ is on sys.path when run as a script
 from threadpoolctl import threadpool_limits
 
 from nnscratch import Adam, ReLU, SoftmaxCrossEntropy, evaluate, fit, mlp
@@ -67,16 +68,6 @@ def train(X, y, *, lr, width, seed, validation=None):
         progress=False,
     )
     return model, history
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main() -> dict:

@@ -29,6 +29,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from _machine import cpu_model  # benchmarks/ is on sys.path when run as a script
 
 import nnscratch as nn
 from nnscratch.data import load_digits, split
@@ -36,16 +37,6 @@ from nnscratch.data import load_digits, split
 HERE = Path(__file__).parent
 REPEATS = 7
 EPOCHS, BATCH, LR, HIDDEN = 30, 32, 0.1, 64
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def median_times(impls, repeats) -> dict[str, tuple[float, float]]:
