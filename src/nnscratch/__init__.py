@@ -14,7 +14,20 @@ per idea — read them in this order:
 """
 
 from .gradcheck import GradCheck, gradcheck
-from .layers import ELU, Layer, Linear, ReLU, Sequential, Sigmoid, Softmax, Step, Tanh, mlp
+from .layers import (
+    ELU,
+    Layer,
+    Linear,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Step,
+    Tanh,
+    mlp,
+    sigmoid,
+    softmax,
+)
 from .losses import (
     MSE,
     SSE,
@@ -23,7 +36,6 @@ from .losses import (
     PerceptronCriterion,
     SoftmaxCrossEntropy,
     log_softmax,
-    softmax,
 )
 from .metrics import accuracy, confusion_matrix
 from .optim import Adam, GradientDescent, Momentum, Nesterov, Optimizer
@@ -68,5 +80,6 @@ __all__ = [
     "gradcheck",
     "log_softmax",
     "mlp",
+    "sigmoid",
     "softmax",
 ]

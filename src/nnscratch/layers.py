@@ -171,8 +171,22 @@ class Linear(Layer):
 
 
 # ---------------------------------------------------------------------------
-# Element-wise activations
+# Activations
 # ---------------------------------------------------------------------------
+
+
+def sigmoid(z, xp=np):
+    """``σ(z) = 1 / (1 + e^{-z})``, written so that ``e^{...}`` never overflows:
+    ``e = e^{-|z|}`` gives ``1 / (1 + e)`` for ``z ≥ 0`` and the equal ``e / (1 + e)``
+    for ``z < 0``."""
+    e = xp.exp(-xp.abs(z))
+    return xp.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def softmax(z, xp=np):
+    """Probabilities from scores, row by row, with the row maximum subtracted first."""
+    e = xp.exp(z - xp.max(z, axis=-1, keepdims=True))
+    return e / xp.sum(e, axis=-1, keepdims=True)
 
 
 class Sigmoid(Layer):
@@ -183,8 +197,7 @@ class Sigmoid(Layer):
     """
 
     def function(self, params, x, xp=np):
-        e = xp.exp(-xp.abs(x))
-        return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        return sigmoid(x, xp)
 
     def _backward(self, grad_out):
         s = self._out
@@ -257,8 +270,7 @@ class Softmax(Layer):
     """
 
     def function(self, params, x, xp=np):
-        e = xp.exp(x - xp.max(x, axis=-1, keepdims=True))
-        return e / xp.sum(e, axis=-1, keepdims=True)
+        return softmax(x, xp)
 
     def _backward(self, grad_out):
         s = self._out

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_float_array, check_labels, check_same_shape
+from .layers import sigmoid, softmax
 
 
 class Loss:
@@ -164,9 +165,7 @@ class BinaryCrossEntropy(Loss):
     def _grad(self, pred, target):
         n = pred.shape[0]
         if self.from_logits:
-            e = np.exp(-np.abs(pred))
-            sig = np.where(pred >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-            return (sig - target) / n
+            return (sigmoid(pred) - target) / n
         eps = np.finfo(pred.dtype).eps
         inside = (pred >= eps) & (pred <= 1.0 - eps)
         p = np.clip(pred, eps, 1.0 - eps)
@@ -185,12 +184,6 @@ def log_softmax(z, xp=np):
     """``log softmax(z)`` row by row, as ``z - logsumexp(z)``: never ``log(0)``."""
     shifted = z - xp.max(z, axis=-1, keepdims=True)
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=-1, keepdims=True))
-
-
-def softmax(z, xp=np):
-    """Probabilities from scores, row by row, with the row maximum subtracted first."""
-    e = xp.exp(z - xp.max(z, axis=-1, keepdims=True))
-    return e / xp.sum(e, axis=-1, keepdims=True)
 
 
 class SoftmaxCrossEntropy(Loss):
@@ -221,7 +214,8 @@ class SoftmaxCrossEntropy(Loss):
             raise ValueError(
                 f"{self.name}: expected target probabilities >= 0, got {target.min():g}"
             )
-        worst = target.sum(axis=1)[np.abs(target.sum(axis=1) - 1).argmax()]
+        sums = target.sum(axis=1)
+        worst = sums[np.abs(sums - 1).argmax()]
         if abs(worst - 1) > 1e-6:
             raise ValueError(
                 f"{self.name}: expected target rows of probabilities summing "
