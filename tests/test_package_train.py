@@ -134,6 +134,21 @@ def test_bad_training_input_is_named():
             [0, 1, 1, 0],
             progress=False,
         )
+    calls = []
+    with pytest.raises(
+        ValueError, match="SoftmaxCrossEntropy: expected labels in 0..1, got values from 0 to 5"
+    ):
+        nn.fit(
+            nn.mlp([2, 2], seed=0),
+            nn.SoftmaxCrossEntropy(),
+            nn.GradientDescent(0.1),
+            X,
+            [0, 1, 1, 0],
+            validation=(X, [0, 5, 1, 0]),
+            progress=False,
+            on_batch=lambda *args: calls.append(args),
+        )
+    assert calls == []  # refused before the first step, not after the first epoch
     X_bad = X.copy()
     X_bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="fit: X contains NaN"):

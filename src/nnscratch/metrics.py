@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 
-def _labels(y) -> np.ndarray:
-    """Integer labels from labels, or from one-hot / probability rows."""
+def as_labels(y) -> np.ndarray:
+    """Integer labels from labels, or from one-hot / probability rows (their argmax)."""
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] > 1:
         return y.argmax(axis=1)
@@ -15,7 +15,7 @@ def _labels(y) -> np.ndarray:
 
 def accuracy(y_true, y_pred) -> float:
     """Fraction of predictions equal to the truth (labels or one-hot rows)."""
-    t, p = _labels(y_true), _labels(y_pred)
+    t, p = as_labels(y_true), as_labels(y_pred)
     if t.shape != p.shape:
         raise ValueError(f"accuracy: {len(t)} true labels but {len(p)} predictions")
     return float(np.mean(t == p))
@@ -23,7 +23,7 @@ def accuracy(y_true, y_pred) -> float:
 
 def confusion_matrix(y_true, y_pred, n_classes: int | None = None) -> np.ndarray:
     """``C[i, j]`` = how many examples of class ``i`` were predicted as ``j``."""
-    t, p = _labels(y_true), _labels(y_pred)
+    t, p = as_labels(y_true), as_labels(y_pred)
     if n_classes is None:
         n_classes = int(max(t.max(), p.max())) + 1
     C = np.zeros((n_classes, n_classes), dtype=np.int64)

@@ -15,7 +15,7 @@ import numpy as np
 
 from ._checks import as_float_array
 from .losses import Loss
-from .metrics import accuracy
+from .metrics import accuracy, as_labels
 from .optim import Optimizer
 
 
@@ -97,13 +97,13 @@ def fit(
     # the targets in the loss's own form (one-hot rows for class labels, say).
     width = model.forward(X[:1]).shape[1]
     _, T = loss.prepare(np.zeros((len(X), width), dtype=X.dtype), y)
-    labels = _as_labels(T)
+    labels = as_labels(T)
     track_acc = "accuracy" in metrics
     forward = model._forward  # input already checked
     backward = getattr(model, "_param_grads", model.backward)
     if validation is not None:
         X_val = as_float_array("fit", "validation X", validation[0], ndim=2)
-        y_val = np.asarray(validation[1])
+        _, T_val = loss.prepare(np.zeros((len(X_val), width), dtype=X_val.dtype), validation[1])
     history = History(loss=[])
     if track_acc:
         history["accuracy"] = []
@@ -147,10 +147,10 @@ def fit(
             if track_acc:
                 history["accuracy"].append(correct / n)
             if validation is not None:
-                out = model.forward(X_val)
-                history["val_loss"].append(loss.value(out, y_val))
+                out = forward(X_val)
+                history["val_loss"].append(float(loss.function(out, T_val)))
                 if track_acc:
-                    history["val_accuracy"].append(accuracy(_as_labels(y_val), loss.predict(out)))
+                    history["val_accuracy"].append(accuracy(T_val, loss.predict(out)))
             bar.set_postfix({k: f"{v[-1]:.4f}" for k, v in history.items()}, refresh=False)
             if callback is not None:
                 callback(epoch, model, history)
@@ -158,16 +158,10 @@ def fit(
     return history
 
 
-def _as_labels(y: np.ndarray) -> np.ndarray:
-    if y.ndim == 2 and y.shape[1] > 1:
-        return y.argmax(axis=1)
-    return y.reshape(len(y))
-
-
 def evaluate(model, loss: Loss, X, y) -> dict[str, float]:
     """Loss and accuracy of ``model`` on ``(X, y)``."""
     out = model.forward(X)
     return {
         "loss": loss.value(out, y),
-        "accuracy": accuracy(_as_labels(np.asarray(y)), loss.predict(out)),
+        "accuracy": accuracy(y, loss.predict(out)),
     }
