@@ -230,7 +230,7 @@ def gradcheck(
             if target is None:
                 raise TypeError("gradcheck: a loss needs a target")
             _, t = loss.prepare(out, target)
-            grad_out = loss.grad(out, target)
+            grad_out = loss._grad(out, t)
 
             def objective(o, xp):
                 return loss.function(o, t, xp)
@@ -252,7 +252,7 @@ def gradcheck(
         return compare(
             lambda P, xp: obj.function(P["pred"], t, xp),
             {"pred": pred},
-            {"pred": obj.grad(pred, target)},
+            {"pred": obj._grad(pred, t)},
             title=f"gradcheck of {obj!r}",
             seed=seed,
             **options,

@@ -107,8 +107,5 @@ class Certainty(Loss):
         H = -np.sum(s * logs, axis=-1, keepdims=True)
         return -self.strength * s * (logs + H) / pred.shape[0]
 
-    def predict(self, pred):
-        return np.asarray(pred).argmax(axis=1)
-
     def __repr__(self) -> str:
         return f"Certainty({self.strength:g})"
