@@ -160,8 +160,9 @@ def draw_network(
                 width = 1.2 if w is None else 0.6 + 3.0 * abs(w) / (biggest or 1.0)
                 ax.plot([x0, x1], [y0, y1], color=color, linewidth=width, zorder=1)
                 if w is not None and show_values:
-                    t = 0.28 if len(sizes[layer + 1 :]) and sizes[layer + 1] > 1 else 0.5
-                    t = 0.3 + 0.4 * (j / max(sizes[layer + 1] - 1, 1)) if t != 0.5 else t
+                    # labels of lines into different units sit at different distances
+                    n_next = sizes[layer + 1]
+                    t = 0.3 + 0.4 * j / (n_next - 1) if n_next > 1 else 0.5
                     ax.text(
                         x0 + t * (x1 - x0),
                         y0 + t * (y1 - y0),
