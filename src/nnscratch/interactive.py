@@ -50,6 +50,7 @@ import html
 import io
 import itertools
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence, Set
 from typing import Any
 
@@ -202,9 +203,7 @@ class Explorer:
                 )
             self.values.append(list(values))
         self.shape = [len(v) for v in self.values]
-        count = 1
-        for n in self.shape:
-            count *= n
+        count = math.prod(self.shape)
         if count > max_frames:
             pairs = zip(self.shape, self.names, strict=True)
             sizes = " x ".join(f"{n} ({name})" for n, name in pairs)
@@ -235,9 +234,7 @@ class Explorer:
     def _check_every_control_matters(self) -> None:
         """Raise if moving some control never changes the figure (a control that pretends)."""
         for k, name in enumerate(self.names):
-            stride = 1
-            for n in self.shape[k + 1 :]:
-                stride *= n
+            stride = math.prod(self.shape[k + 1 :])
             changes = any(
                 self.index[flat] != self.index[flat + stride]
                 for flat in range(len(self.index))
