@@ -1,26 +1,68 @@
-"""check(): the verdict a learner reads after an exercise."""
+"""check() and seal(): the verdict a learner reads after an exercise, and the sealed key."""
 
 import numpy as np
+import pytest
 
-from nnscratch.exercises import check
+from nnscratch.exercises import _main, check, seal, unseal
 
 
 def test_right_answers_pass(capsys):
-    assert check(3.0000000001, 3, name="θ")
-    assert check(np.array([1.0, 2.0]), [1, 2])
-    assert check("AND", "AND")
-    assert capsys.readouterr().out.count("✓") == 3
+    assert check(3.0000000001, seal(3), name="θ")
+    assert check(np.array([1.0, 2.0]), seal([1, 2]))
+    assert check(" and ", seal("AND"))
+    assert check(True, seal(True))
+    assert check(0.1234, seal(0.12345, rtol=0, atol=1e-3))
+    assert capsys.readouterr().out.count("✓") == 5
 
 
-def test_wrong_answers_fail_and_say_what_was_expected(capsys):
-    assert not check([1, 2], [1, 3], name="w")
-    assert "✗ w is [1, 2]; expected [1, 3]" in capsys.readouterr().out
-    assert not check(2.0, 3.0, show_expected=False)
-    assert "expected" not in capsys.readouterr().out
-    assert not check(np.ones(3), np.ones(2))  # shapes differ: not broadcast
+@pytest.mark.parametrize(
+    ("yours", "expected"),
+    [(25.5, 25.0), ([1, 2, 4], [1, 2, 3]), ("OR", "XNOR"), (False, True), (2.7182, 3.14159)],
+)
+def test_a_wrong_answer_gets_a_hint_never_the_answer(capsys, yours, expected):
+    key = seal(expected, hint="think about the sign")
+    assert not check(yours, key, name="w")
+    out = capsys.readouterr().out
+    assert "✗ w: not yet" in out and "hint: think about the sign" in out
+    for shown in {str(expected), repr(expected), f"{np.asarray(expected)}"}:
+        assert shown not in out
+
+
+def test_shape_and_type_mistakes_are_named(capsys):
+    key = seal(np.arange(10))
+    assert not check(np.arange(5), key)
+    assert "expected an array of shape (10,), got an array of shape (5,)" in capsys.readouterr().out
+    assert not check("ten", key)
+    assert "expected" in capsys.readouterr().out
+    assert not check(np.full(10, np.nan), key)
+    assert "NaN" in capsys.readouterr().out
+    assert not check(np.ones(3), seal(np.ones(2)))  # shapes differ: never broadcast
 
 
 def test_unanswered_exercises_do_not_raise(capsys):
-    assert not check(..., 3, name="the threshold")
-    assert not check(None, 3)
+    assert not check(..., seal(3), name="the threshold")
+    assert not check(None, seal(3))
     assert "the threshold: not answered yet" in capsys.readouterr().out
+
+
+def test_the_key_does_not_show_the_value():
+    key = seal(24.875, hint="")
+    assert key.startswith("nn1:") and "24.875" not in key and "24" not in key[4:]
+    assert unseal(key)["value"] == [24.875]
+
+
+def test_bad_keys_and_values_are_refused():
+    with pytest.raises(ValueError, match="sealed key starting with 'nn1:'"):
+        check(3, 3)
+    with pytest.raises(ValueError, match="damaged"):
+        check(3, "nn1:not-a-key")
+    with pytest.raises(ValueError, match="NaN"):
+        seal(float("nan"))
+    with pytest.raises(TypeError, match="seal: expected a number"):
+        seal({"a": 1})
+
+
+def test_command_line_prints_a_key(capsys):
+    _main(["[1, 2]", "--hint", "count them"])
+    key = capsys.readouterr().out.strip()
+    assert unseal(key)["value"] == [1.0, 2.0] and unseal(key)["hint"] == "count them"

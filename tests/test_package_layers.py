@@ -201,3 +201,15 @@ def test_softmax_rows_sum_to_one_for_huge_scores():
     s = nn.Softmax().forward(np.array([[1e3, 1e3 - 1.0, -1e3]]))
     assert s.sum() == pytest.approx(1.0)
     assert s[0, 0] / s[0, 1] == pytest.approx(np.e)
+
+
+def test_mlp_seeds_give_independent_streams():
+    """Neighbouring seeds share no weights (layer i is not seeded with seed + i)."""
+    a, b = nn.mlp([8, 8, 8, 8], nn.Tanh, seed=0), nn.mlp([8, 8, 8, 8], nn.Tanh, seed=1)
+    weights_a = [layer.params["W"] for layer in a.layers if isinstance(layer, nn.Linear)]
+    weights_b = [layer.params["W"] for layer in b.layers if isinstance(layer, nn.Linear)]
+    for wa in weights_a:
+        for wb in weights_b:
+            assert not np.array_equal(wa, wb)
+    again = nn.mlp([8, 8, 8, 8], nn.Tanh, seed=0)
+    assert np.array_equal(again.layers[0].params["W"], weights_a[0])

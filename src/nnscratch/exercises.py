@@ -1,46 +1,163 @@
-"""Self-checking exercises: a learner knows at once whether an answer is right.
+"""Self-checking exercises that do not give the answer away.
 
-In a chapter::
+An exercise's expected answer is stored *sealed*: encoded into a short key such
+as ``"nn1:eJyr…"`` that a reader cannot read at a glance (it can be decoded on
+purpose, which is like opening the solution). In a chapter::
 
-    answer = ...          # your code here
-    check(answer, expected, name="the new threshold")
+    answer = ...   # your code here
+    check(answer, "nn1:eJyr…", name="the new threshold")
 
-prints ``✓`` when the answer matches (numbers within a tolerance, arrays entry
-by entry, anything else by equality), ``✗`` with the expected value when it does
-not, and a reminder while the answer is still ``...`` or ``None``. It never
-raises, so a notebook with unanswered exercises still runs top to bottom.
+prints ``✓`` when the answer matches (numbers within the key's tolerance, arrays
+entry by entry, text ignoring case and surrounding spaces), ``✗`` and a *hint*
+when it does not — never the expected value — and a reminder while the answer is
+still ``...`` or ``None``. It never raises on a wrong answer, so a notebook with
+unanswered exercises still runs top to bottom.
+
+An author makes a key with :func:`seal` (or ``python -m nnscratch.exercises 25.0
+--hint "…"``) from the value the solution computes; the solution cell then
+asserts ``check(solution, key)``, so a key that no longer matches its solution
+fails the book build instead of misleading a reader.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import zlib
+
 import numpy as np
 
+PREFIX = "nn1:"
+_MASK = b"learning machines from scratch"  # keeps the encoded text from reading as JSON
 
-def check(
-    yours,
-    expected,
-    *,
-    name: str = "your answer",
-    rtol: float = 1e-6,
-    atol: float = 1e-9,
-    show_expected: bool = True,
-) -> bool:
-    """Compare ``yours`` with ``expected``, print a verdict, return whether they match."""
-    if yours is None or yours is Ellipsis:
-        print(f"… {name}: not answered yet (replace ... with your code)")
-        return False
+
+def _scramble(data: bytes) -> bytes:
+    return bytes(byte ^ _MASK[i % len(_MASK)] for i, byte in enumerate(data))
+
+
+def _as_record(value) -> dict:
+    """The JSON-ready form of an expected answer: a number array, a truth value or text."""
+    if isinstance(value, str):
+        return {"kind": "text", "value": value}
+    if isinstance(value, bool | np.bool_):
+        return {"kind": "bool", "value": bool(value)}
+    array = np.asarray(value)
+    if array.dtype.kind == "b":
+        return {"kind": "bool", "value": array.tolist(), "shape": list(array.shape)}
+    if array.dtype.kind not in "iuf":
+        raise TypeError(
+            f"seal: expected a number, an array of numbers, a bool or a str, "
+            f"got {type(value).__name__} (dtype {array.dtype})"
+        )
+    if not np.isfinite(array).all():
+        raise ValueError("seal: the expected answer contains NaN or infinite values")
+    return {
+        "kind": "number",
+        "value": array.astype(float).ravel().tolist(),
+        "shape": list(array.shape),
+    }
+
+
+def seal(value, *, rtol: float = 1e-6, atol: float = 1e-9, hint: str = "") -> str:
+    """Encode an exercise's expected ``value`` (with its tolerance and a hint) as a key.
+
+    ``rtol`` and ``atol`` are those of :func:`numpy.allclose`; the ``hint`` is what a
+    reader sees after a wrong answer, so it should point the way without giving it.
+    """
+    record = _as_record(value) | {"rtol": float(rtol), "atol": float(atol), "hint": str(hint)}
+    packed = zlib.compress(json.dumps(record, separators=(",", ":")).encode(), 9)
+    return PREFIX + base64.urlsafe_b64encode(_scramble(packed)).decode().rstrip("=")
+
+
+def unseal(key: str) -> dict:
+    """Decode a key made by :func:`seal` (for tests and authors; readers: try first!)."""
+    if not isinstance(key, str) or not key.startswith(PREFIX):
+        raise ValueError(
+            f"check: expected a sealed key starting with {PREFIX!r} (made by "
+            f"nnscratch.exercises.seal), got {type(key).__name__}"
+        )
+    body = key[len(PREFIX) :]
     try:
-        a, b = np.asarray(yours), np.asarray(expected)
-        if a.dtype.kind in "biuf" and b.dtype.kind in "biuf":
-            ok = a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
-        else:
-            ok = bool(np.all(a == b)) and a.shape == b.shape
+        packed = _scramble(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        return json.loads(zlib.decompress(packed))
+    except (ValueError, zlib.error) as err:
+        raise ValueError("check: this key is damaged; copy it again from the chapter") from err
+
+
+def _describe(yours) -> str:
+    array = np.asarray(yours) if not isinstance(yours, str) else None
+    if array is None or array.dtype.kind not in "biuf":
+        return type(yours).__name__
+    return "a single number" if array.ndim == 0 else f"an array of shape {array.shape}"
+
+
+def _verdict(yours, record: dict) -> tuple[bool, str]:
+    """Whether ``yours`` matches the record, and if not, a reason that hides the answer."""
+    kind = record["kind"]
+    if kind == "text":
+        if not isinstance(yours, str):
+            return False, f"expected text (a str), got {_describe(yours)}"
+        return yours.strip().lower() == record["value"].strip().lower(), ""
+    shape = tuple(record.get("shape", ()))
+    try:
+        array = np.asarray(yours)
     except (TypeError, ValueError):
-        ok = yours == expected
+        return False, f"expected {'a single number' if not shape else f'shape {shape}'}"
+    if array.dtype.kind not in "biuf":
+        want = "true or false" if kind == "bool" else "a number"
+        return False, f"expected {want}, got {_describe(yours)}"
+    if array.shape != shape:
+        want = "a single number" if not shape else f"an array of shape {shape}"
+        return False, f"expected {want}, got {_describe(yours)}"
+    expected = np.reshape(np.asarray(record["value"], dtype=float), shape)
+    if kind == "bool":
+        return bool(np.array_equal(array.astype(bool), expected.astype(bool))), ""
+    if not np.isfinite(array).all():
+        return False, "your answer contains NaN or infinite values"
+    ok = bool(np.allclose(array, expected, rtol=record["rtol"], atol=record["atol"]))
+    if not ok and shape:
+        wrong = int(np.sum(~np.isclose(array, expected, rtol=record["rtol"], atol=record["atol"])))
+        return False, f"{wrong} of {expected.size} entries differ"
+    return ok, ""
+
+
+def check(yours, key: str, *, name: str = "your answer") -> bool:
+    """Compare ``yours`` with the sealed answer ``key``, print a verdict, return whether they match.
+
+    A wrong answer prints what is off (type, shape, how many entries) and the
+    exercise's hint, never the expected value.
+    """
+    record = unseal(key)
+    if yours is None or yours is Ellipsis:
+        print(f"… {name}: not answered yet (replace ... with your code, then run the cell)")
+        return False
+    ok, reason = _verdict(yours, record)
     if ok:
-        print(f"✓ {name} is right: {yours}")
-    elif show_expected:
-        print(f"✗ {name} is {yours}; expected {expected}")
-    else:
-        print(f"✗ {name} is {yours}; not yet — try again")
-    return ok
+        print(f"✓ {name}: right")
+        return True
+    lines = [f"✗ {name}: not yet" + (f" ({reason})" if reason else "")]
+    if record.get("hint"):
+        lines.append(f"  hint: {record['hint']}")
+    print("\n".join(lines))
+    return False
+
+
+def _main(argv: list[str] | None = None) -> None:
+    """``python -m nnscratch.exercises VALUE [--rtol R] [--atol A] [--hint TEXT]`` prints a key."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Seal an exercise's expected answer.")
+    parser.add_argument("value", help="a number, a JSON list of numbers, true/false, or text")
+    parser.add_argument("--rtol", type=float, default=1e-6)
+    parser.add_argument("--atol", type=float, default=1e-9)
+    parser.add_argument("--hint", default="")
+    args = parser.parse_args(argv)
+    try:
+        value = json.loads(args.value)
+    except json.JSONDecodeError:
+        value = args.value
+    print(seal(value, rtol=args.rtol, atol=args.atol, hint=args.hint))
+
+
+if __name__ == "__main__":
+    _main()

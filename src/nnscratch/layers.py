@@ -110,7 +110,7 @@ class Linear(Layer):
         W=None,
         b=None,
         init: str = "glorot",
-        seed: int | None = None,
+        seed: int | np.random.SeedSequence | None = None,
         dtype=np.float64,
     ) -> None:
         super().__init__()
@@ -378,16 +378,19 @@ def mlp(
     ``activation`` between them (none after the last).
 
     ``mlp([64, 128, 10], ReLU, seed=0)`` is ``Linear(64, 128) → ReLU → Linear(128, 10)``.
-    Layer ``i`` is seeded with ``seed + i``; ``init`` defaults to ``"he"`` for ReLU
-    and ELU and ``"glorot"`` otherwise.
+    Each ``Linear`` draws from its own stream, spawned from ``SeedSequence(seed)``:
+    the networks of seeds 0, 1, 2, … are independent starts (seeding layer ``i``
+    with ``seed + i`` would give seed 1's first layer the weights of seed 0's
+    second). ``init`` defaults to ``"he"`` for ReLU and ELU and ``"glorot"`` otherwise.
     """
     if len(sizes) < 2:
         raise ValueError(f"mlp: expected at least two sizes (input and output), got {sizes}")
     if init is None:
         init = "he" if activation in (ReLU, ELU) else "glorot"
+    streams = np.random.SeedSequence(seed).spawn(len(sizes) - 1)
     layers: list[Layer] = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+    for stream, n_in, n_out in zip(streams, sizes[:-1], sizes[1:], strict=True):
         if layers:
             layers.append(activation())
-        layers.append(Linear(n_in, n_out, init=init, seed=seed + i, dtype=dtype))
+        layers.append(Linear(n_in, n_out, init=init, seed=stream, dtype=dtype))
     return Sequential(*layers)
