@@ -9,16 +9,17 @@ import nnscratch as nn
 class OneParameter:
     """The smallest model an optimiser can step: one parameter, a gradient we set."""
 
-    def __init__(self, value):
+    def __init__(self, value, name="p"):
         self.p = np.array(value, dtype=float)
         self.g = np.zeros_like(self.p)
+        self.name = name
 
     def parameters(self):
-        yield "p", self.p, self.g
+        yield self.name, self.p, self.g
 
 
-def run(optimizer, start, gradients):
-    model = OneParameter(start)
+def run(optimizer, start, gradients, name="p"):
+    model = OneParameter(start, name)
     path = []
     for g in gradients:
         model.g[...] = g
@@ -61,6 +62,46 @@ def test_adam_with_bias_correction():
     assert 1.0 - path[0] == pytest.approx(lr, rel=1e-7)  # not 0.3·lr, as without correction
 
 
+def test_adamw_decouples_weight_decay_from_the_moments():
+    # AdamW: W ← W - lr·(m̂/(sqrt(v̂) + eps) + wd·W), with m, v as in plain Adam.
+    b1, b2, eps, lr, wd = 0.9, 0.999, 1e-8, 0.01, 0.5
+    g1, g2 = 2.0, -1.0
+    # step 1: m̂ = 2, v̂ = 4, so W1 = 1 - 0.01·(2/(2 + eps) + 0.5·1) ≈ 0.985
+    w1 = 1.0 - lr * (2.0 / (2.0 + eps) + wd * 1.0)
+    m = b1 * 0.2 + (1 - b1) * g2
+    v = b2 * 0.004 + (1 - b2) * g2**2
+    m_hat, v_hat = m / (1 - b1**2), v / (1 - b2**2)
+    w2 = w1 - lr * (m_hat / (np.sqrt(v_hat) + eps) + wd * w1)
+    path = run(nn.Adam(lr, b1, b2, eps, weight_decay=wd), [1.0], [[g1], [g2]], name="0.W")
+    assert path == pytest.approx([w1, w2], rel=1e-14)
+    assert path[0] == pytest.approx(0.985, rel=1e-7)
+
+
+def test_adamw_with_zero_gradient_only_shrinks_weights_not_biases():
+    # No gradient: m = v = 0, the Adam step is 0 and only the decay acts, 3 times by (1 - lr·wd).
+    assert run(nn.Adam(0.1, weight_decay=0.2), [1.0], [[0.0]] * 3, name="1.W") == pytest.approx(
+        [0.98, 0.98**2, 0.98**3], rel=1e-15
+    )
+    assert run(nn.Adam(0.1, weight_decay=0.2), [1.0], [[0.0]] * 3, name="1.b") == [1.0] * 3
+
+
+def test_adamw_is_not_adam_with_an_l2_gradient():
+    # With the L2 gradient wd·W added to g, Adam normalises it away: for a constant
+    # gradient g the step is lr whatever wd·W adds; AdamW's decay comes on top.
+    wd, lr = 0.1, 0.01
+    l2 = run(nn.Adam(lr), [1.0], [[1.0 + wd * 1.0]], name="0.W")[0]
+    decoupled = run(nn.Adam(lr, weight_decay=wd), [1.0], [[1.0]], name="0.W")[0]
+    assert 1.0 - l2 == pytest.approx(lr, rel=1e-6)
+    assert 1.0 - decoupled == pytest.approx(lr * (1 + wd), rel=1e-6)
+
+
+def test_adam_weight_decay_zero_is_plain_adam():
+    grads = [[0.3], [-1.2], [0.7]]
+    plain = run(nn.Adam(0.05), [0.5], grads, name="0.W")
+    assert run(nn.Adam(0.05, weight_decay=0.0), [0.5], grads, name="0.W") == plain
+    assert "weight_decay=0.3" in repr(nn.Adam(0.05, weight_decay=0.3))
+
+
 def test_state_is_per_parameter_and_steps_are_in_place():
     model = nn.mlp([2, 3, 1], seed=0)
     before = {k: v for k, v in model.params.items()}
@@ -85,3 +126,5 @@ def test_momentum_and_betas_in_range():
         nn.Momentum(0.1, momentum=1.5)
     with pytest.raises(ValueError, match="Adam: expected 0 <= beta2 < 1, got 1.0"):
         nn.Adam(0.1, beta2=1.0)
+    with pytest.raises(ValueError, match="Adam: expected weight_decay >= 0"):
+        nn.Adam(0.1, weight_decay=-0.1)

@@ -95,10 +95,24 @@ class Adam(Optimizer):
     correction the first steps are about ``sqrt(1 - β₂) / (1 - β₁) ≈ 0.3`` times
     too small in the common case — a bug of some hand-written versions. The step
     is ``θ ← θ - η m̂ / (sqrt(v̂) + ε)``.
+
+    ``weight_decay=λ > 0`` makes it AdamW (Loshchilov & Hutter, 2019): *decoupled*
+    weight decay, ``W ← W - η (m̂ / (sqrt(v̂) + ε) + λ W)``. The decay shrinks every
+    weight matrix (each parameter named ``W``, as the penalties do; biases are left
+    alone) by the same fraction ``η λ`` per step, outside the moment estimates.
+    An :class:`~nnscratch.regularizers.L2` penalty is different under Adam: its
+    gradient ``λ W`` enters ``m`` and ``v`` and is divided by ``sqrt(v̂)``, so weights
+    with large gradients are hardly decayed at all. Like the step, the decay scales
+    with ``lr``, so a learning-rate schedule winds both down together.
     """
 
     def __init__(
-        self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
+        self,
+        lr: float = 1e-3,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
     ) -> None:
         super().__init__(lr)
         for label, beta in (("beta1", beta1), ("beta2", beta2)):
@@ -106,6 +120,9 @@ class Adam(Optimizer):
                 raise ValueError(f"Adam: expected 0 <= {label} < 1, got {beta}")
         self.beta1, self.beta2 = float(beta1), float(beta2)
         self.eps = check_positive("Adam", "eps", eps)
+        if not isinstance(weight_decay, int | float) or not 0.0 <= weight_decay < float("inf"):
+            raise ValueError(f"Adam: expected weight_decay >= 0, got {weight_decay!r}")
+        self.weight_decay = float(weight_decay)
         self.t = 0
 
     def step(self, model) -> None:
@@ -121,7 +138,10 @@ class Adam(Optimizer):
         v += (1.0 - self.beta2) * (g * g)
         m_hat_scale = 1.0 / (1.0 - self.beta1**self.t)
         v_hat_scale = 1.0 / (1.0 - self.beta2**self.t)
+        if self.weight_decay and name.split(".")[-1] == "W":
+            p *= 1.0 - self.lr * self.weight_decay  # decoupled: W shrinks before the step
         p -= (self.lr * m_hat_scale) * m / (np.sqrt(v * v_hat_scale) + self.eps)
 
     def __repr__(self) -> str:
-        return f"Adam(lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g})"
+        decay = f", weight_decay={self.weight_decay:g}" if self.weight_decay else ""
+        return f"Adam(lr={self.lr:g}, beta1={self.beta1:g}, beta2={self.beta2:g}{decay})"
