@@ -74,12 +74,69 @@ def check_labels(owner: str, y, n_classes: int) -> np.ndarray:
     return y.astype(np.int64, copy=False)
 
 
-def check_positive(owner: str, name: str, value: float) -> float:
-    """A strictly positive finite number (learning rates, penalty strengths...)."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{owner}: expected {name} to be a number, got {value!r}") from err
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{owner}: expected {name} > 0, got {value}")
+def _describe(value) -> str:
+    """How a wrong argument reads in a message: the slip it most likely is."""
+    if isinstance(value, type):
+        return f"the class {value.__name__} itself; create one first: {value.__name__}(...)"
+    if isinstance(value, bool | np.bool_):
+        return f"{value} (a bool)"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if value is None:
+        return "None"
+    return f"{value!r} (a {type(value).__name__})"
+
+
+def check_hyperparameter(
+    owner: str,
+    name: str,
+    value,
+    *,
+    low: float | None = 0.0,
+    low_inclusive: bool = False,
+    high: float | None = None,
+    high_inclusive: bool = False,
+) -> float:
+    """A finite real number within bounds (learning rates, momenta, strengths...).
+
+    By default ``value > 0``; ``low=None`` or ``high=None`` drops that bound. Strings
+    (``lr="0.01"``), ``None``, bools, classes, NaN and infinity are refused with a
+    message that names ``owner`` and ``name``, the range expected and what came.
+    """
+    upper = "" if high is None else f" {'<=' if high_inclusive else '<'} {high:g}"
+    if low is None:
+        wanted = f"{name}{upper}" if upper else f"a finite {name}"
+    elif high is None:
+        wanted = f"{name} {'>=' if low_inclusive else '>'} {low:g}"
+    else:
+        wanted = f"{low:g} {'<=' if low_inclusive else '<'} {name}{upper}"
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            hint = ""
+        else:
+            hint = f"; drop the quotes: {name.split()[-1]}={value}"
+        raise TypeError(f"{owner}: expected {name} to be a number, not the string {value!r}{hint}")
+    real = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        real = True
+    if not real:
+        raise TypeError(f"{owner}: expected {name} to be a number, got {_describe(value)}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{owner}: expected {wanted}, got {value} (not a finite number)")
+    too_low = low is not None and (value < low if low_inclusive else value <= low)
+    too_high = high is not None and (value > high if high_inclusive else value >= high)
+    if too_low or too_high:
+        raise ValueError(f"{owner}: expected {wanted}, got {value!r}")
     return value
+
+
+def check_positive(owner: str, name: str, value) -> float:
+    """A strictly positive finite number (learning rates, penalty strengths...)."""
+    return check_hyperparameter(owner, name, value)
