@@ -114,17 +114,86 @@ def test_state_is_per_parameter_and_steps_are_in_place():
 
 
 @pytest.mark.parametrize(
-    "make", [lambda: nn.GradientDescent(0), lambda: nn.Momentum(-1), lambda: nn.Adam(float("nan"))]
+    ("make", "error", "message"),
+    [
+        (
+            lambda: nn.GradientDescent(0),
+            ValueError,
+            "GradientDescent: expected learning rate lr > 0, got 0.0",
+        ),
+        (lambda: nn.Momentum(-1), ValueError, "Momentum: expected learning rate lr > 0, got -1.0"),
+        (
+            lambda: nn.Adam(float("nan")),
+            ValueError,
+            r"Adam: expected learning rate lr > 0, got nan \(not a finite number\)",
+        ),
+        (
+            lambda: nn.Nesterov("0.1"),
+            TypeError,
+            "Nesterov: expected learning rate lr to be a number, not the string '0.1'; "
+            "drop the quotes: lr=0.1",
+        ),
+        (
+            lambda: nn.Adam(None),
+            TypeError,
+            "Adam: expected learning rate lr to be a number, got None",
+        ),
+    ],
 )
-def test_learning_rate_must_be_positive(make):
-    with pytest.raises(ValueError, match="expected learning rate lr > 0"):
+def test_learning_rate_must_be_a_positive_number(make, error, message):
+    with pytest.raises(error, match=message):
         make()
 
 
-def test_momentum_and_betas_in_range():
-    with pytest.raises(ValueError, match="Momentum: expected 0 <= momentum < 1, got 1.5"):
-        nn.Momentum(0.1, momentum=1.5)
-    with pytest.raises(ValueError, match="Adam: expected 0 <= beta2 < 1, got 1.0"):
-        nn.Adam(0.1, beta2=1.0)
-    with pytest.raises(ValueError, match="Adam: expected weight_decay >= 0"):
-        nn.Adam(0.1, weight_decay=-0.1)
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (
+            lambda: nn.Momentum(0.1, momentum=1.5),
+            ValueError,
+            "Momentum: expected 0 <= momentum < 1, got 1.5",
+        ),
+        (
+            lambda: nn.Nesterov(0.1, momentum=-0.1),
+            ValueError,
+            "Nesterov: expected 0 <= momentum < 1, got -0.1",
+        ),
+        (
+            lambda: nn.Momentum(0.1, momentum="0.9"),
+            TypeError,
+            "Momentum: expected momentum to be a number, not the string '0.9'",
+        ),
+        (lambda: nn.Adam(0.1, beta2=1.0), ValueError, "Adam: expected 0 <= beta2 < 1, got 1.0"),
+        (
+            lambda: nn.Adam(0.1, beta1=float("nan")),
+            ValueError,
+            r"Adam: expected 0 <= beta1 < 1, got nan \(not a finite number\)",
+        ),
+        (lambda: nn.Adam(0.1, eps=0), ValueError, "Adam: expected eps > 0, got 0.0"),
+        (
+            lambda: nn.Adam(0.1, weight_decay=-0.1),
+            ValueError,
+            "Adam: expected weight_decay >= 0, got -0.1",
+        ),
+        (
+            lambda: nn.Adam(0.1, weight_decay="1e-4"),
+            TypeError,
+            "Adam: expected weight_decay to be a number, not the string '1e-4'",
+        ),
+        (
+            lambda: nn.Adam(0.1, weight_decay=float("inf")),
+            ValueError,
+            "Adam: expected weight_decay >= 0, got inf",
+        ),
+    ],
+)
+def test_other_hyperparameters_are_checked_and_named(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_hyperparameters_are_stored_as_floats():
+    opt = nn.Adam(np.float32(0.01), beta1=0, weight_decay=np.int64(0))
+    assert (opt.lr, opt.beta1, opt.weight_decay) == (pytest.approx(0.01), 0.0, 0.0)
+    assert all(type(v) is float for v in (opt.lr, opt.beta1, opt.beta2, opt.eps, opt.weight_decay))
+    assert type(nn.Momentum(1, momentum=0).momentum) is float

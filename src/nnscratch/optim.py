@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_positive
+from ._checks import check_hyperparameter
 
 
 class Optimizer:
     """Base class. Subclasses define ``_update(name, p, g)``, changing ``p`` in place."""
 
     def __init__(self, lr: float) -> None:
-        self.lr = check_positive(type(self).__name__, "learning rate lr", lr)
+        self.lr = check_hyperparameter(type(self).__name__, "learning rate lr", lr)
         self.state: dict[str, dict[str, np.ndarray]] = {}
 
     def step(self, model) -> None:
@@ -57,9 +57,9 @@ class Momentum(Optimizer):
 
     def __init__(self, lr: float, momentum: float = 0.9) -> None:
         super().__init__(lr)
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"{type(self).__name__}: expected 0 <= momentum < 1, got {momentum}")
-        self.momentum = float(momentum)
+        self.momentum = check_hyperparameter(
+            type(self).__name__, "momentum", momentum, low=0.0, low_inclusive=True, high=1.0
+        )
 
     def _velocity(self, name, p, g):
         v = self._buffers(name, p, "v")["v"]
@@ -115,14 +115,14 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(lr)
-        for label, beta in (("beta1", beta1), ("beta2", beta2)):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Adam: expected 0 <= {label} < 1, got {beta}")
-        self.beta1, self.beta2 = float(beta1), float(beta2)
-        self.eps = check_positive("Adam", "eps", eps)
-        if not isinstance(weight_decay, int | float) or not 0.0 <= weight_decay < float("inf"):
-            raise ValueError(f"Adam: expected weight_decay >= 0, got {weight_decay!r}")
-        self.weight_decay = float(weight_decay)
+        self.beta1, self.beta2 = (
+            check_hyperparameter("Adam", label, beta, low=0.0, low_inclusive=True, high=1.0)
+            for label, beta in (("beta1", beta1), ("beta2", beta2))
+        )
+        self.eps = check_hyperparameter("Adam", "eps", eps)
+        self.weight_decay = check_hyperparameter(
+            "Adam", "weight_decay", weight_decay, low=0.0, low_inclusive=True
+        )
         self.t = 0
 
     def step(self, model) -> None:
