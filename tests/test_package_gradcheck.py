@@ -73,3 +73,78 @@ def test_float32_models_are_checked_against_float64_references():
     check = nn.gradcheck(model, x, [0, 1, 1, 0, 1], loss=nn.SoftmaxCrossEntropy())
     assert check.passed, check
     assert check.tol_autograd == 1e-4
+
+
+# -- NaN and infinity never pass (issue 13: a NaN scale once made the relative error 0) ----
+
+
+def square(p, xp):
+    return xp.sum(p["w"] ** 2)
+
+
+@pytest.mark.parametrize(
+    ("w", "manual", "where"),
+    [
+        (
+            [1.0, 2.0],
+            [2.0, np.nan],
+            "the manual gradient has 1 NaN of 2 entries, the first at index 1",
+        ),
+        (
+            [1.0, 2.0],
+            [np.inf, 4.0],
+            "the manual gradient has 1 infinite of 2 entries, the first at index 0",
+        ),
+        ([1.0, np.nan], [2.0, np.nan], "the parameter has 1 NaN of 2 entries"),
+        ([np.nan, np.nan], [np.nan, np.nan], "the value of the function is nan"),
+    ],
+)
+def test_non_finite_manual_gradients_or_parameters_fail_and_say_where(w, manual, where):
+    check = nn.gradcheck(square, params={"w": np.array(w)}, manual={"w": np.array(manual)})
+    assert not check.passed
+    assert where in str(check)
+    assert "NOT FINITE" in str(check) and "not finite" in check._repr_html_()
+
+
+def test_a_non_finite_reference_or_output_fails_and_says_which():
+    # autograd's gradient of sqrt at 0 is infinite; the hand-written one says 0
+    check = nn.gradcheck(
+        lambda p, xp: xp.sum(xp.sqrt(p["w"])), params={"w": np.zeros(2)}, manual={"w": np.zeros(2)}
+    )
+    assert not check.passed and "autograd's gradient has 2 infinite" in str(check)
+    # finite differences step outside log's domain
+    check = nn.gradcheck(
+        lambda p, xp: xp.sum(xp.log(p["w"])),
+        params={"w": np.array([1.0, 1e-7])},
+        manual={"w": np.array([1.0, 1e7])},
+    )
+    assert not check.passed
+    assert "the finite differences are not finite at 1 of the 2 entries tried" in str(check)
+
+
+def test_a_layer_with_infinite_weights_fails_instead_of_passing():
+    layer = nn.Linear(2, 2, seed=0)
+    layer.params["W"][0, 0] = np.inf
+    check = nn.gradcheck(layer, np.ones((3, 2)))
+    assert not check.passed
+    assert "W: not finite: the parameter has 1 infinite of 4 entries" in str(check)
+    nan_model = nn.mlp([2, 3, 2], nn.Tanh, seed=0)
+    nan_model[0].params["b"][:] = np.nan
+    check = nn.gradcheck(nan_model, np.ones((3, 2)), [0, 1, 1], loss=nn.SoftmaxCrossEntropy())
+    assert not check.passed and not any(row.passed for row in check.rows)
+
+
+def test_a_nan_penalty_weight_fails():
+    assert not nn.gradcheck(nn.L2(0.1), np.array([[1.0, np.nan]])).passed
+
+
+def test_a_class_where_an_instance_belongs_is_named():
+    with pytest.raises(
+        TypeError,
+        match=r"gradcheck: expected a Layer.*got the class MSE itself; create one first: MSE\(\)",
+    ):
+        nn.gradcheck(nn.MSE, np.ones((2, 1)), np.ones((2, 1)))
+    with pytest.raises(
+        TypeError, match=r"gradcheck: expected loss to be a loss .*got the class MSE itself"
+    ):
+        nn.gradcheck(nn.Linear(2, 1, seed=0), np.ones((2, 2)), np.ones((2, 1)), loss=nn.MSE)

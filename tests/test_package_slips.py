@@ -55,7 +55,5 @@ def test_check_hyperparameter_names_a_class_passed_for_a_number():
     class Adam:
         pass
 
-    with pytest.raises(
-        TypeError, match=r"got the class Adam itself; create one first: Adam\(...\)"
-    ):
+    with pytest.raises(TypeError, match=r"got the class Adam$"):
         check_hyperparameter("fit", "lr", Adam)

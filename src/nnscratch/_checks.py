@@ -7,6 +7,8 @@ broadcasting surprise three calls later.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 
@@ -31,10 +33,28 @@ def as_float_array(owner: str, name: str, x, *, ndim: int | None = None) -> np.n
         raise ValueError(f"{owner}: expected {name} with {ndim} dimensions, got shape {x.shape}")
     if x.size == 0:
         raise ValueError(f"{owner}: expected a non-empty {name}, got shape {x.shape}")
-    if not np.isfinite(x).all():
+    where = nonfinite(x)
+    if where:
         bad = "NaN" if np.isnan(x).any() else "infinite"
-        raise ValueError(f"{owner}: {name} contains {bad} values; expected finite numbers")
+        raise ValueError(
+            f"{owner}: {name} contains {bad} values ({where}); expected finite numbers"
+        )
     return x
+
+
+def nonfinite(x: np.ndarray) -> str:
+    """``""`` if every entry of ``x`` is finite, else where the others are, in words:
+    ``"2 NaN and 1 infinite of 6 entries, the first at index (0, 1)"``."""
+    finite = np.isfinite(x)
+    if finite.all():
+        return ""
+    n_nan = int(np.isnan(x).sum())
+    n_inf = x.size - int(finite.sum()) - n_nan
+    counts = " and ".join(f"{n} {kind}" for n, kind in ((n_nan, "NaN"), (n_inf, "infinite")) if n)
+    first = np.unravel_index(int(np.argmin(finite.reshape(-1))), x.shape)
+    index = tuple(int(i) for i in first)
+    index = index[0] if len(index) == 1 else index
+    return f"{counts} of {x.size} entries, the first at index {index}"
 
 
 def check_batch(owner: str, x: np.ndarray, n_features: int, dtype: np.dtype) -> None:
@@ -74,10 +94,25 @@ def check_labels(owner: str, y, n_classes: int) -> np.ndarray:
     return y.astype(np.int64, copy=False)
 
 
-def _describe(value) -> str:
+def _construct(cls: type) -> str:
+    """How to create an instance of ``cls``: ``MSE()``, or ``GradientDescent(...)``
+    when it needs arguments."""
+    try:
+        needs = any(
+            p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            for p in list(inspect.signature(cls).parameters.values())
+        )
+    except (TypeError, ValueError):
+        needs = True
+    return f"{cls.__name__}({'...' if needs else ''})"
+
+
+def describe(value, kind: type | tuple | None = None) -> str:
     """How a wrong argument reads in a message: the slip it most likely is."""
     if isinstance(value, type):
-        return f"the class {value.__name__} itself; create one first: {value.__name__}(...)"
+        if kind is not None and issubclass(value, kind):
+            return f"the class {value.__name__} itself; create one first: {_construct(value)}"
+        return f"the class {value.__name__}"
     if isinstance(value, bool | np.bool_):
         return f"{value} (a bool)"
     if isinstance(value, str):
@@ -86,7 +121,7 @@ def _describe(value) -> str:
         return f"an array of shape {value.shape}"
     if value is None:
         return "None"
-    return f"{value!r} (a {type(value).__name__})"
+    return f"{value!r} (of type {type(value).__name__})"
 
 
 def check_hyperparameter(
@@ -126,7 +161,7 @@ def check_hyperparameter(
     if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
         real = True
     if not real:
-        raise TypeError(f"{owner}: expected {name} to be a number, got {_describe(value)}")
+        raise TypeError(f"{owner}: expected {name} to be a number, got {describe(value)}")
     value = float(value)
     if not np.isfinite(value):
         raise ValueError(f"{owner}: expected {wanted}, got {value} (not a finite number)")
@@ -140,3 +175,10 @@ def check_hyperparameter(
 def check_positive(owner: str, name: str, value) -> float:
     """A strictly positive finite number (learning rates, penalty strengths...)."""
     return check_hyperparameter(owner, name, value)
+
+
+def check_instance(owner: str, name: str, value, kind: type | tuple, example: str) -> None:
+    """Raise unless ``value`` is an instance of ``kind`` (a class passed instead of an
+    instance, ``loss=MSE`` for ``loss=MSE()``, is named as that slip)."""
+    if not isinstance(value, kind):
+        raise TypeError(f"{owner}: expected {name} to be {example}, got {describe(value, kind)}")

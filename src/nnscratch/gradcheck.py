@@ -9,8 +9,11 @@
   of entries — slow but independent of any calculus.
 
 For every parameter it reports the largest absolute difference and the relative
-error ``max|manual - ref| / max(|manual|, |ref|)`` and a pass/fail verdict. The
-verdict prints as a table in a notebook and as text anywhere else::
+error ``max|manual - ref| / max(|manual|, |ref|)`` and a pass/fail verdict. A NaN or
+an infinity anywhere — in the parameters, the value of the function, the manual
+gradient or either reference — is a FAIL that says where it is: a comparison with
+NaN proves nothing. The verdict prints as a table in a notebook and as text anywhere
+else::
 
     >>> check = gradcheck(model, x, y, loss=SoftmaxCrossEntropy())
     >>> check.passed
@@ -31,6 +34,7 @@ import autograd
 import autograd.numpy as anp
 import numpy as np
 
+from ._checks import check_instance, describe, nonfinite
 from .layers import Layer
 from .losses import Loss
 from .regularizers import Penalty
@@ -50,6 +54,7 @@ class Comparison:
     rel_fd: float
     n_fd: int
     passed: bool
+    problem: str = ""  # why it failed when no error measures it: non-finite values, where
 
 
 @dataclass
@@ -83,8 +88,9 @@ class GradCheck:
             lines.append(
                 f"{r.name:<10} {str(r.shape):<10} {r.abs_autograd:>20.2e} {r.rel_autograd:>9.2e}"
                 f"   {r.abs_fd:>23.2e} {r.rel_fd:>9.2e} {r.n_fd:>9d}  "
-                f"{'ok' if r.passed else 'WRONG'}"
+                f"{'ok' if r.passed else 'NOT FINITE' if r.problem else 'WRONG'}"
             )
+        lines += [f"{r.name}: {r.problem}" for r in self.rows if r.problem]
         lines.append(
             f"(pass: relative error ≤ {self.tol_autograd:.0e} vs autograd "
             f"and ≤ {self.tol_fd:.0e} vs finite differences)"
@@ -103,27 +109,62 @@ class GradCheck:
             f"<tr><td><code>{html.escape(r.name)}</code></td><td>{r.shape}</td>"
             f"<td>{r.abs_autograd:.2e}</td><td>{r.rel_autograd:.2e}</td>"
             f"<td>{r.abs_fd:.2e}</td><td>{r.rel_fd:.2e}</td><td>{r.n_fd}</td>"
-            f"<td>{'✓' if r.passed else '✗ wrong'}</td></tr>"
+            f"<td>{'✓' if r.passed else '✗ not finite' if r.problem else '✗ wrong'}</td></tr>"
             for r in self.rows
         )
+        problems = "".join(
+            f"<li><code>{html.escape(r.name)}</code>: {html.escape(r.problem)}</li>"
+            for r in self.rows
+            if r.problem
+        )
+        problems = f"<ul>{problems}</ul>" if problems else ""
         return (
             f"<div class='gradcheck'><p>{html.escape(self.title)}: {verdict}</p>"
             "<table><thead><tr><th>gradient</th><th>shape</th>"
             "<th>max abs error<br>vs autograd</th><th>relative error<br>vs autograd</th>"
             "<th>max abs error<br>vs finite diff.</th><th>relative error<br>vs finite diff.</th>"
             "<th>entries<br>checked</th><th>verdict</th></tr></thead>"
-            f"<tbody>{cells}</tbody></table>"
+            f"<tbody>{cells}</tbody></table>{problems}"
             f"<p><small>Pass: relative error ≤ {self.tol_autograd:.0e} against autograd and "
             f"≤ {self.tol_fd:.0e} against central finite differences.</small></p></div>"
         )
 
 
-def _errors(manual: np.ndarray, ref: np.ndarray) -> tuple[float, float]:
+def _judge(manual: np.ndarray, ref: np.ndarray, rtol: float, atol: float):
+    """The one place that decides "finite and close": ``(max abs error, relative error, ok)``.
+
+    Non-finite values on either side give NaN errors and ``ok = False``: NaN - NaN
+    is NaN, and a NaN scale must never turn into a relative error of 0.
+    """
     if manual.size == 0:
-        return 0.0, 0.0
+        return 0.0, 0.0, True
+    if not (np.isfinite(manual).all() and np.isfinite(ref).all()):
+        return float("nan"), float("nan"), False
     diff = float(np.max(np.abs(manual - ref)))
     scale = max(float(np.max(np.abs(manual))), float(np.max(np.abs(ref))))
-    return diff, (diff / scale if scale > _TINY else 0.0)
+    rel = diff / scale if scale > _TINY else 0.0
+    return diff, rel, rel <= rtol or diff <= atol
+
+
+def _where_not_finite(param, value, manual, ref, fd, picks) -> str:
+    """Which of the numbers behind one comparison are NaN or infinite, and where."""
+    found = [
+        f"{what} has {where}"
+        for what, a in (("the parameter", param), ("the manual gradient", manual))
+        + (("autograd's gradient", ref),)
+        if (where := nonfinite(a))
+    ]
+    if not np.isfinite(value).all():
+        found.insert(1, f"the value of the function is {float(value)}")
+    bad = ~np.isfinite(fd)
+    if bad.any():
+        first = np.unravel_index(int(picks[bad.argmax()]), param.shape)
+        index = tuple(int(i) for i in first)
+        found.append(
+            f"the finite differences are not finite at {int(bad.sum())} of the {len(fd)} "
+            f"entries tried, the first at index {index[0] if len(index) == 1 else index}"
+        )
+    return "not finite: " + "; ".join(found) if found else ""
 
 
 def compare(
@@ -156,36 +197,47 @@ def compare(
         tol_autograd = 1e-4 if low_precision else 1e-9
     if low_precision:
         tol_fd = max(tol_fd, 1e-4)
-    ref = autograd.grad(lambda q: f(q, anp))(P)
     rng = np.random.default_rng(seed)
     check = GradCheck(title, tol_autograd=tol_autograd, tol_fd=tol_fd)
-    for key in params:
-        m = np.asarray(manual[key])
-        if m.shape != P[key].shape:
-            raise ValueError(
-                f"compare: manual gradient {key!r} has shape {m.shape}, "
-                f"expected {P[key].shape} (the shape of the parameter)"
+    # non-finite numbers are reported, as a FAIL, not warned about
+    with np.errstate(all="ignore"):
+        value = np.asarray(f(P, np), dtype=np.float64)
+        ref = autograd.grad(lambda q: f(q, anp))(P)
+        for key in params:
+            m = np.asarray(manual[key])
+            if m.shape != P[key].shape:
+                raise ValueError(
+                    f"compare: manual gradient {key!r} has shape {m.shape}, "
+                    f"expected {P[key].shape} (the shape of the parameter)"
+                )
+            r = np.asarray(ref[key], dtype=np.float64)
+            abs_ag, rel_ag, ok_ag = _judge(m, r, tol_autograd, 1e-12)
+            flat = P[key].reshape(-1)  # a view: perturbing it perturbs P[key]
+            picks = rng.choice(flat.size, size=min(fd_max, flat.size), replace=False)
+            fd = np.empty(len(picks))
+            for j, i in enumerate(picks):
+                saved = flat[i]
+                flat[i] = saved + eps
+                up = f(P, np)
+                flat[i] = saved - eps
+                down = f(P, np)
+                flat[i] = saved
+                fd[j] = (up - down) / (2 * eps)
+            abs_fd, rel_fd, ok_fd = _judge(m.reshape(-1)[picks], fd, tol_fd, 1e-9)
+            problem = _where_not_finite(P[key], value, m, r, fd, picks)
+            check.rows.append(
+                Comparison(
+                    key,
+                    tuple(P[key].shape),
+                    abs_ag,
+                    rel_ag,
+                    abs_fd,
+                    rel_fd,
+                    len(picks),
+                    bool(ok_ag and ok_fd and not problem),
+                    problem,
+                )
             )
-        r = np.asarray(ref[key], dtype=np.float64)
-        abs_ag, rel_ag = _errors(m, r)
-        flat = P[key].reshape(-1)  # a view: perturbing it perturbs P[key]
-        picks = rng.choice(flat.size, size=min(fd_max, flat.size), replace=False)
-        fd = np.empty(len(picks))
-        for j, i in enumerate(picks):
-            saved = flat[i]
-            flat[i] = saved + eps
-            up = f(P, np)
-            flat[i] = saved - eps
-            down = f(P, np)
-            flat[i] = saved
-            fd[j] = (up - down) / (2 * eps)
-        abs_fd, rel_fd = _errors(m.reshape(-1)[picks], fd)
-        ok = (rel_ag <= tol_autograd or abs_ag <= 1e-12) and (rel_fd <= tol_fd or abs_fd <= 1e-9)
-        check.rows.append(
-            Comparison(
-                key, tuple(P[key].shape), abs_ag, rel_ag, abs_fd, rel_fd, len(picks), bool(ok)
-            )
-        )
     return check
 
 
@@ -213,10 +265,19 @@ def gradcheck(
 
     Options (``fd_max``, ``eps``, ``tol_autograd``, ``tol_fd``) go to :func:`compare`.
     """
+    checkable = (Layer, Loss, Penalty)
+    if isinstance(obj, type) or not (isinstance(obj, checkable) or callable(obj)):
+        raise TypeError(
+            "gradcheck: expected a Layer, Loss, Penalty or function to check, "
+            f"got {describe(obj, checkable)}"
+        )
+    if loss is not None:
+        check_instance("gradcheck", "loss", loss, Loss, "a loss such as SoftmaxCrossEntropy()")
     if isinstance(obj, Layer):
         if x is None:
             raise TypeError(f"gradcheck: give an input batch x for {obj.name}")
-        out = obj.forward(x)
+        with np.errstate(all="ignore"):  # non-finite outputs are reported as a FAIL
+            out = obj.forward(x)
         x = np.asarray(x, dtype=out.dtype)
         if loss is None:
             R = np.random.default_rng(seed).standard_normal(out.shape)
@@ -229,14 +290,19 @@ def gradcheck(
         else:
             if target is None:
                 raise TypeError("gradcheck: a loss needs a target")
-            _, t = loss.prepare(out, target)
-            grad_out = loss._grad(out, t)
+            # the target checked against the output's shape; a NaN output is a FAIL below
+            _, t = loss.prepare(np.zeros_like(out), target)
+            with np.errstate(all="ignore"):
+                grad_out = loss._grad(out, t)
 
             def objective(o, xp):
                 return loss.function(o, t, xp)
 
             what = repr(loss)
-        grad_in = obj.backward(grad_out)
+        # backward refuses a non-finite grad_out; here it is reported as a FAIL instead
+        finite = np.isfinite(grad_out).all()
+        with np.errstate(all="ignore"):
+            grad_in = obj.backward(grad_out) if finite else obj._backward(grad_out)
         manual = {k: v.copy() for k, v in obj.grads.items()}
         manual["input"] = grad_in
         start = {**obj.params, "input": x}
@@ -267,11 +333,7 @@ def gradcheck(
             seed=seed,
             **options,
         )
-    if callable(obj):
-        if params is None or manual is None:
-            raise TypeError("gradcheck: for a function f(params, xp), give params= and manual=")
-        name = getattr(obj, "__name__", "f")
-        return compare(obj, params, manual, title=f"gradcheck of {name}", seed=seed, **options)
-    raise TypeError(
-        f"gradcheck: expected a Layer, Loss, Penalty or function, got {type(obj).__name__}"
-    )
+    if params is None or manual is None:
+        raise TypeError("gradcheck: for a function f(params, xp), give params= and manual=")
+    name = getattr(obj, "__name__", "f")
+    return compare(obj, params, manual, title=f"gradcheck of {name}", seed=seed, **options)
