@@ -119,7 +119,7 @@ def test_labels_out_of_range_are_refused():
         nn.SoftmaxCrossEntropy()(np.zeros((2, 3)), [0, 3])
     with pytest.raises(ValueError, match="expected 2 labels"):
         nn.SoftmaxCrossEntropy()(np.zeros((2, 3)), [0, 1, 2])
-    with pytest.raises(TypeError, match="expected integer class labels, got dtype float64"):
+    with pytest.raises(TypeError, match="expected integer class labels 0..2, got 0.5 at index 0"):
         nn.SoftmaxCrossEntropy()(np.zeros((2, 3)), [0.5, 1.0])
 
 
@@ -194,3 +194,112 @@ def test_confident_mistakes_cost_in_proportion_to_the_score():
     # log(1 + e^1000) = 1000 exactly in float64: the fused form does not saturate
     assert nn.BinaryCrossEntropy(from_logits=True)([[1e3]], [[0.0]]) == 1e3
     assert nn.SoftmaxCrossEntropy()([[1e3, 0.0]], [1]) == 1e3
+
+
+# -- issue 13: no silent wrong answers ----------------------------------------------
+
+
+def test_probabilities_outside_0_1_are_refused_with_the_from_logits_hint():
+    # scores passed with from_logits forgotten: silently clipped before
+    with pytest.raises(
+        ValueError,
+        match=r"BinaryCrossEntropy: expected probabilities in \[0, 1\], got 2.3 at row 1; "
+        r"are these scores \(logits\)\? then use BinaryCrossEntropy\(from_logits=True\)",
+    ):
+        nn.BinaryCrossEntropy()([[0.2], [2.3], [-1.0]], [0, 1, 0])
+    with pytest.raises(ValueError, match="got -0.5 at row 0"):
+        nn.BinaryCrossEntropy().grad([[-0.5]], [1])
+    assert np.isfinite(nn.BinaryCrossEntropy(from_logits=True)([[2.3]], [1]))
+
+
+def test_a_confident_mistake_at_exactly_0_or_1_still_gets_a_gradient():
+    loss = nn.BinaryCrossEntropy()
+    value, grad = loss.value_and_grad([[0.0], [1.0]], [1, 0])
+    assert value == pytest.approx(-np.log(np.finfo(float).eps))  # large but finite
+    assert grad[0, 0] < -1e15 and grad[1, 0] > 1e15  # pushes back (a clip gave 0)
+    # exact against autograd (finite differences cannot step near p = 0 with any accuracy)
+    assert nn.gradcheck(loss, [[0.0], [1.0], [0.3]], [1, 0, 1], fd_max=0).passed
+    assert nn.gradcheck(loss, [[0.1], [0.9], [0.3]], [1, 0, 1]).passed
+    # ordinary probabilities: the squeeze changes the loss by less than rounding
+    p, t = np.array([[0.2], [0.7]]), np.array([[0.0], [1.0]])
+    exact = -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))
+    assert loss(p, t) == pytest.approx(exact, rel=1e-14)
+
+
+def test_soft_targets_get_the_exact_gradient_of_the_reported_value():
+    z = np.random.default_rng(0).standard_normal((4, 3))
+    t = np.full((4, 3), 1 / 3) + 2e-7  # rows sum to 1 + 6e-7: accepted
+    loss = nn.SoftmaxCrossEntropy()
+    check = nn.gradcheck(loss, z, t)
+    assert check.passed and check.max_rel_error < 1e-12, check
+    value, grad = loss.value_and_grad(z, t)
+    assert value == pytest.approx(loss(z, t), rel=1e-14)
+    np.testing.assert_allclose(grad, loss.grad(z, t), rtol=1e-14)
+    assert nn.gradcheck(nn.SoftmaxCrossEntropy() + nn.Certainty(0.5), z, t).passed
+
+
+@pytest.mark.parametrize(
+    ("labels", "error", "message"),
+    [
+        (
+            [0, np.nan, 1],
+            ValueError,
+            r"SoftmaxCrossEntropy: labels contain NaN or infinity \(1 NaN of 3 entries, the first at index 1\); expected integer class labels 0..2",
+        ),
+        (
+            [0, -1, 1],
+            ValueError,
+            "SoftmaxCrossEntropy: expected integer class labels 0..2, got a negative label, -1, at index 1",
+        ),
+        (
+            [1, 2, 3],
+            ValueError,
+            r"got values from 1 to 3 \(label 3 at index 2\); counted from 1\? classes are counted from 0 here: use labels - 1",
+        ),
+        (
+            ["a", "b", "c"],
+            TypeError,
+            "expected integer class labels 0..2, got strings of dtype <U1",
+        ),
+    ],
+)
+def test_bad_labels_are_named(labels, error, message):
+    with pytest.raises(error, match=message):
+        nn.SoftmaxCrossEntropy()(np.zeros((3, 3)), labels)
+
+
+def test_nan_targets_are_refused():
+    with pytest.raises(ValueError, match="MSE: targets contains NaN values"):
+        nn.MSE()([[1.0], [2.0]], [1.0, np.nan])
+    with pytest.raises(ValueError, match="BinaryCrossEntropy: targets contains NaN"):
+        nn.BinaryCrossEntropy(from_logits=True)([[1.0]], [np.nan])
+
+
+# -- issue 13: errors that teach ----------------------------------------------------
+
+
+def test_a_loss_called_with_the_data_says_create_it_first():
+    with pytest.raises(
+        TypeError,
+        match=r"MSE\(\) takes no arguments: create the loss, then call it on the data: MSE\(\)\(pred, target\)",
+    ):
+        nn.MSE(np.ones((2, 1)), np.ones((2, 1)))
+    with pytest.raises(TypeError, match="expected from_logits to be True or False, got an array"):
+        nn.BinaryCrossEntropy(np.ones((2, 1)))
+
+
+def test_only_losses_add_up_to_a_loss():
+    with pytest.raises(
+        TypeError,
+        match=r"SoftmaxCrossEntropy\(\) \+ L2\(0.0001\): L2\(0.0001\) is a penalty on the weights, "
+        r"not on the predictions.*fit\(..., penalties=\[L2\(0.0001\)\]\)",
+    ):
+        nn.SoftmaxCrossEntropy() + nn.L2(1e-4)
+    with pytest.raises(TypeError, match="is a penalty on the weights"):
+        nn.L1(1e-4) + nn.MSE()
+    with pytest.raises(
+        TypeError, match=r"got the class Certainty itself; create one first: Certainty\(...\)"
+    ):
+        nn.SoftmaxCrossEntropy() + nn.Certainty
+    total = sum([nn.SoftmaxCrossEntropy(), nn.Certainty(0.1)])
+    assert repr(total) == "SoftmaxCrossEntropy() + Certainty(0.1)"

@@ -15,22 +15,35 @@ import numpy as np
 def as_float_array(owner: str, name: str, x, *, ndim: int | None = None) -> np.ndarray:
     """Return `x` as a floating numpy array, or raise a readable error.
 
-    Lists and integer arrays are converted to float64; float32 and float64 arrays
-    are kept as they are. NaN and infinity are refused.
+    Lists and integer or bool arrays are converted to float64; float32 and float64
+    arrays are kept as they are. Ragged lists, strings, NaN and infinity are refused.
     """
     if not isinstance(x, np.ndarray):
+        if x is None or isinstance(x, str) or hasattr(x, "forward"):
+            raise TypeError(
+                f"{owner}: expected {name} to be an array of numbers, got {_not_an_array(x)}"
+            )
         try:
             x = np.asarray(x, dtype=np.float64)
         except (TypeError, ValueError) as err:
             raise TypeError(
-                f"{owner}: expected {name} to be an array of numbers, got {type(x).__name__}"
+                f"{owner}: expected {name} to be an array of numbers, got {_not_an_array(x)}"
             ) from err
     if x.dtype.kind in "biu":
         x = x.astype(np.float64)
     elif x.dtype.kind != "f":
-        raise TypeError(f"{owner}: expected {name} to hold real numbers, got dtype {x.dtype}")
+        got = f"strings (dtype {x.dtype})" if x.dtype.kind in "US" else f"dtype {x.dtype}"
+        raise TypeError(f"{owner}: expected {name} to hold real numbers, got {got}")
     if ndim is not None and x.ndim != ndim:
-        raise ValueError(f"{owner}: expected {name} with {ndim} dimensions, got shape {x.shape}")
+        hint = ""
+        if ndim == 2 and x.ndim == 1:
+            hint = (
+                "; one example? x.reshape(1, -1) makes it a batch of one; "
+                "one feature per example? x.reshape(-1, 1)"
+            )
+        raise ValueError(
+            f"{owner}: expected {name} with {ndim} dimensions, got shape {x.shape}{hint}"
+        )
     if x.size == 0:
         raise ValueError(f"{owner}: expected a non-empty {name}, got shape {x.shape}")
     where = nonfinite(x)
@@ -40,6 +53,24 @@ def as_float_array(owner: str, name: str, x, *, ndim: int | None = None) -> np.n
             f"{owner}: {name} contains {bad} values ({where}); expected finite numbers"
         )
     return x
+
+
+def _not_an_array(x) -> str:
+    """What ``x`` is, when numpy cannot make an array of numbers of it."""
+    if isinstance(x, list | tuple) and x and all(isinstance(r, list | tuple) for r in x):
+        lengths = sorted({len(r) for r in x})
+        if len(lengths) > 1:
+            return (
+                f"a ragged {type(x).__name__}: rows of lengths "
+                f"{', '.join(map(str, lengths))}; every example needs the same number of values"
+            )
+    if isinstance(x, list | tuple):
+        strings = [v for v in np.ravel(np.array(x, dtype=object)) if isinstance(v, str)]
+        if strings:
+            return f"a {type(x).__name__} holding strings such as {strings[0]!r}"
+    if hasattr(x, "forward"):
+        return f"the layer {x.name} itself: call it on the data first, e.g. model(x)"
+    return describe(x)
 
 
 def nonfinite(x: np.ndarray) -> str:
@@ -76,20 +107,45 @@ def check_same_shape(owner: str, name: str, got: np.ndarray, want_shape: tuple) 
         raise ValueError(f"{owner}: expected {name} of shape {tuple(want_shape)}, got {shape}")
 
 
-def check_labels(owner: str, y, n_classes: int) -> np.ndarray:
-    """Integer class labels in range(n_classes), as a 1-D int array."""
+def check_labels(owner: str, y, n_classes: int | None, name: str = "labels") -> np.ndarray:
+    """Integer class labels in ``range(n_classes)``, as a 1-D int array.
+
+    Whole floats (``1.0``) are accepted; NaN, fractions, strings, negative labels
+    and labels ``>= n_classes`` are refused, naming the first offending label.
+    ``n_classes=None`` checks only that labels are whole and not negative.
+    """
     y = np.asarray(y)
-    if y.dtype.kind not in "iub":
-        if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
-            y = y.astype(np.int64)
-        else:
-            raise TypeError(f"{owner}: expected integer class labels, got dtype {y.dtype}")
+    wanted = "integer class labels" + ("" if n_classes is None else f" 0..{n_classes - 1}")
+    wanted = wanted if name == "labels" else f"{name} to be {wanted}"
+    if y.dtype.kind not in "iubf":
+        got = "strings" if y.dtype.kind in "US" else "values"
+        raise TypeError(f"{owner}: expected {wanted}, got {got} of dtype {y.dtype}")
     if y.ndim != 1:
-        raise ValueError(f"{owner}: expected labels of shape (batch,), got {y.shape}")
-    if y.size and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"{owner}: expected {name} of shape (batch,), got {y.shape}")
+    if y.dtype.kind == "f":
+        where = nonfinite(y)
+        if where:
+            raise ValueError(
+                f"{owner}: {name} contain NaN or infinity ({where}); expected {wanted}"
+            )
+        fraction = y != np.round(y)
+        if fraction.any():
+            i = int(fraction.argmax())
+            raise TypeError(f"{owner}: expected {wanted}, got {y[i]:g} at index {i}")
+        y = y.astype(np.int64)
+    if y.size and y.min() < 0:
+        i = int(y.argmin())
+        raise ValueError(f"{owner}: expected {wanted}, got a negative label, {y[i]}, at index {i}")
+    if n_classes is not None and y.size and y.max() >= n_classes:
+        i = int(y.argmax())
+        hint = (
+            "; counted from 1? classes are counted from 0 here: use labels - 1"
+            if y.min() >= 1 and y.max() == n_classes
+            else ""
+        )
         raise ValueError(
-            f"{owner}: expected labels in 0..{n_classes - 1}, "
-            f"got values from {y.min()} to {y.max()}"
+            f"{owner}: expected {name} in 0..{n_classes - 1}, got values from {y.min()} "
+            f"to {y.max()} (label {y[i]} at index {i}){hint}"
         )
     return y.astype(np.int64, copy=False)
 

@@ -18,12 +18,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, check_labels, check_same_shape
+from ._checks import as_float_array, check_labels, check_same_shape, describe
 from .layers import sigmoid, softmax
 
 
 class Loss:
     """Base class for a loss ``L(pred, target)`` averaged (or summed) over a batch."""
+
+    def __init__(self, *data, **options) -> None:
+        if data or options:  # MSE(pred, target): a loss is made first, then called
+            raise TypeError(
+                f"{self.name}() takes no arguments: create the loss, then call it on "
+                f"the data: {self.name}()(pred, target)"
+            )
 
     @property
     def name(self) -> str:
@@ -72,11 +79,32 @@ class Loss:
 
     def __add__(self, other: Loss) -> Loss:
         if not isinstance(other, Loss):
-            return NotImplemented
+            _refuse_sum(self, other)
         return SumOfLosses(self, other)
+
+    def __radd__(self, other) -> Loss:
+        if isinstance(other, int) and other == 0:  # sum([loss_1, loss_2]) starts from 0
+            return self
+        _refuse_sum(other, self)
 
     def __repr__(self) -> str:
         return f"{self.name}()"
+
+
+def _refuse_sum(left, right) -> None:
+    """Only losses add up to a loss: say why anything else does not."""
+    other = right if isinstance(left, Loss) else left
+    left, right = (x.__name__ if isinstance(x, type) else repr(x) for x in (left, right))
+    if getattr(other, "add_to_grads", None) is not None:  # a weight penalty
+        raise TypeError(
+            f"{left} + {right}: {other!r} is a penalty on the weights, not on the "
+            f"predictions, so it is not part of the loss; give it to fit instead: "
+            f"fit(..., penalties=[{other!r}])"
+        )
+    raise TypeError(
+        f"{left} + {right}: only losses add up to a loss; expected a loss such as "
+        f"Certainty(0.1), got {describe(other, Loss)}"
+    )
 
 
 def _prepare_binary(self: Loss, pred, target) -> tuple[np.ndarray, np.ndarray]:
@@ -92,6 +120,9 @@ class SumOfLosses(Loss):
     """``L = L_1 + L_2 + …``: a data loss plus penalties on the predictions."""
 
     def __init__(self, *terms: Loss) -> None:
+        for term in terms:
+            if not isinstance(term, Loss):
+                _refuse_sum(terms[0], term)
         self.terms = [
             t for term in terms for t in (term.terms if isinstance(term, SumOfLosses) else [term])
         ]
@@ -144,22 +175,47 @@ class BinaryCrossEntropy(Loss):
     With ``from_logits=True`` (recommended) ``pred`` holds scores ``z`` and
     ``p = σ(z)``; the loss is computed as ``log(1 + e^z) - t z`` with
     ``logaddexp``, finite for any ``z``, and its gradient is simply
-    ``(σ(z) - t) / n``. With probabilities, ``p`` is clipped to
-    ``[ε, 1 - ε]`` (``ε`` = machine epsilon) so that ``p = 0`` or ``1`` gives a
-    large but finite loss; the gradient is that of the clipped expression.
+    ``(σ(z) - t) / n``.
+
+    Without it, ``pred`` must hold probabilities in [0, 1]; anything else is
+    refused (scores passed with ``from_logits=True`` forgotten is the usual slip).
+    ``p`` is squeezed into ``[ε, 1 - ε]`` as ``p̃ = ε + (1 - 2ε) p`` (``ε`` = machine
+    epsilon; for ordinary ``p`` the change is below rounding), so a confidently
+    wrong ``p = 0`` or ``1`` costs a large but finite ``-log ε ≈ 36`` and still
+    gets a large gradient pushing it back. A clip to ``[ε, 1 - ε]`` would give a
+    gradient of 0 there: no learning signal for the worst mistakes. The gradient
+    is exactly that of the squeezed expression.
     """
 
     def __init__(self, from_logits: bool = False) -> None:
+        if not isinstance(from_logits, bool | np.bool_):
+            raise TypeError(
+                "BinaryCrossEntropy: expected from_logits to be True or False, got "
+                f"{describe(from_logits)}; the data goes to the loss made first: "
+                "BinaryCrossEntropy(from_logits=True)(scores, targets)"
+            )
         self.from_logits = bool(from_logits)
 
-    prepare = _prepare_binary
+    def prepare(self, pred, target):
+        pred, target = _prepare_binary(self, pred, target)
+        if not self.from_logits:
+            outside = (pred < 0) | (pred > 1)
+            if outside.any():
+                i = np.unravel_index(int(outside.argmax()), pred.shape)
+                raise ValueError(
+                    f"{self.name}: expected probabilities in [0, 1], got {pred[i]:g} at "
+                    f"row {i[0]}; are these scores (logits)? then use "
+                    "BinaryCrossEntropy(from_logits=True), which also computes the loss "
+                    "more stably"
+                )
+        return pred, target
 
     def function(self, pred, target, xp=np):
         n = pred.shape[0]
         if self.from_logits:
             return xp.sum(xp.logaddexp(0.0, pred) - target * pred) / n
         eps = np.finfo(pred.dtype).eps
-        p = xp.clip(pred, eps, 1.0 - eps)
+        p = eps + (1.0 - 2.0 * eps) * pred  # in [ε, 1 - ε]: log never meets 0
         return -xp.sum(target * xp.log(p) + (1.0 - target) * xp.log(1.0 - p)) / n
 
     def _grad(self, pred, target):
@@ -167,9 +223,8 @@ class BinaryCrossEntropy(Loss):
         if self.from_logits:
             return (sigmoid(pred) - target) / n
         eps = np.finfo(pred.dtype).eps
-        inside = (pred >= eps) & (pred <= 1.0 - eps)
-        p = np.clip(pred, eps, 1.0 - eps)
-        return inside * (p - target) / (p * (1.0 - p)) / n
+        p = eps + (1.0 - 2.0 * eps) * pred
+        return (1.0 - 2.0 * eps) * (p - target) / (p * (1.0 - p)) / n
 
     def predict(self, pred):
         if self.from_logits:
@@ -190,9 +245,14 @@ class SoftmaxCrossEntropy(Loss):
     """Softmax and cross-entropy fused: ``L = -mean_n Σ_k t_nk log softmax(z_n)_k``.
 
     ``pred`` holds scores (logits) ``z`` of shape ``(batch, classes)``; targets
-    are one-hot rows or integer labels. Fused, the gradient is the famously
-    simple ``(softmax(z) - t) / n``, and ``log softmax`` is computed as
-    ``z - logsumexp(z)``, finite for any scores.
+    are integer labels, one-hot rows or rows of probabilities ("soft" targets).
+    Fused, the gradient is the famously simple ``(softmax(z) - t) / n``, and
+    ``log softmax`` is computed as ``z - logsumexp(z)``, finite for any scores.
+
+    That gradient is exact only when each target row sums to 1 (in general it is
+    ``(softmax(z) Σ_k t_k - t) / n``). Rows that sum to 1 within ``1e-6`` are
+    accepted and divided by their sum, so value and gradient are those of the
+    renormalised targets, exactly; rows further from 1 are refused.
     """
 
     def prepare(self, pred, target):
@@ -215,12 +275,14 @@ class SoftmaxCrossEntropy(Loss):
                 f"{self.name}: expected target probabilities >= 0, got {target.min():g}"
             )
         sums = target.sum(axis=1)
-        worst = sums[np.abs(sums - 1).argmax()]
-        if abs(worst - 1) > 1e-6:
+        worst = int(np.abs(sums - 1).argmax())
+        if abs(sums[worst] - 1) > 1e-6:
             raise ValueError(
                 f"{self.name}: expected target rows of probabilities summing "
-                f"to 1 (one-hot), got a row summing to {worst:g}"
+                f"to 1 (one-hot), got a row summing to {sums[worst]:g} (row {worst})"
             )
+        if (sums != 1).any():  # the gradient below is exact only for rows summing to 1
+            target = target / sums[:, None]
         return pred, target.astype(pred.dtype, copy=False)
 
     def function(self, pred, target, xp=np):
