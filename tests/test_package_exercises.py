@@ -66,3 +66,10 @@ def test_command_line_prints_a_key(capsys):
     _main(["[1, 2]", "--hint", "count them"])
     key = capsys.readouterr().out.strip()
     assert unseal(key)["value"] == [1.0, 2.0] and unseal(key)["hint"] == "count them"
+
+
+def test_the_verdict_is_truthful_and_silent_at_the_end_of_a_cell(capsys):
+    verdict = check(1.0, seal(1.0))
+    assert verdict and repr(verdict) == "Verdict(True)"
+    assert verdict._ipython_display_() is None  # IPython shows nothing for it
+    assert not check(2.0, seal(1.0))

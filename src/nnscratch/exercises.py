@@ -121,7 +121,27 @@ def _verdict(yours, record: dict) -> tuple[bool, str]:
     return ok, ""
 
 
-def check(yours, key: str, *, name: str = "your answer") -> bool:
+class Verdict:
+    """What :func:`check` returns: true when the answer is right.
+
+    It shows nothing when it ends a notebook cell (the printed verdict says it all),
+    so a cell need not end in ``;``; ``assert check(...)`` still works.
+    """
+
+    def __init__(self, ok: bool) -> None:
+        self.ok = bool(ok)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        return f"Verdict({self.ok})"
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
+def check(yours, key: str, *, name: str = "your answer") -> Verdict:
     """Compare ``yours`` with the sealed answer ``key``, print a verdict, return whether they match.
 
     A wrong answer prints what is off (type, shape, how many entries) and the
@@ -130,16 +150,16 @@ def check(yours, key: str, *, name: str = "your answer") -> bool:
     record = unseal(key)
     if yours is None or yours is Ellipsis:
         print(f"… {name}: not answered yet (replace ... with your code, then run the cell)")
-        return False
+        return Verdict(False)
     ok, reason = _verdict(yours, record)
     if ok:
         print(f"✓ {name}: right")
-        return True
+        return Verdict(True)
     lines = [f"✗ {name}: not yet" + (f" ({reason})" if reason else "")]
     if record.get("hint"):
         lines.append(f"  hint: {record['hint']}")
     print("\n".join(lines))
-    return False
+    return Verdict(False)
 
 
 def _main(argv: list[str] | None = None) -> None:
