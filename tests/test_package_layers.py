@@ -173,7 +173,9 @@ def test_construction_errors_are_explicit():
         nn.Linear(3, 2, W=np.zeros((2, 3)))
     with pytest.raises(ValueError, match="init 'glorot' or 'he'"):
         nn.Linear(3, 2, seed=0, init="xavier")
-    with pytest.raises(TypeError, match="layer 1 is a int"):
+    with pytest.raises(
+        TypeError, match=r"Sequential: expected layer 1 to be a layer .*got 3 \(of type int\)"
+    ):
         nn.Sequential(nn.ReLU(), 3)
 
 
@@ -213,3 +215,128 @@ def test_mlp_seeds_give_independent_streams():
             assert not np.array_equal(wa, wb)
     again = nn.mlp([8, 8, 8, 8], nn.Tanh, seed=0)
     assert np.array_equal(again.layers[0].params["W"], weights_a[0])
+
+
+# -- issue 13: slips a learner makes, each refused in the package's own words ----------
+
+
+def test_a_layer_class_where_a_layer_belongs():
+    with pytest.raises(
+        TypeError,
+        match=r"Sequential: expected layer 1 to be a layer such as ReLU\(\) .*got the class ReLU itself; create one first: ReLU\(\)",
+    ):
+        nn.Sequential(nn.Linear(2, 3, seed=0), nn.ReLU, nn.Linear(3, 1, seed=1))
+
+
+def test_an_activation_instance_where_mlp_wants_the_class():
+    with pytest.raises(
+        TypeError, match=r"got the layer ReLU\(\); drop the parentheses: mlp\(sizes, ReLU\)"
+    ):
+        nn.mlp([2, 3, 1], nn.ReLU())
+    with pytest.raises(
+        TypeError,
+        match="expected activation to be a layer class such as ReLU, got the string 'relu'",
+    ):
+        nn.mlp([2, 3, 1], "relu")
+    with pytest.raises(
+        ValueError, match=r"mlp: expected sizes to be a list of at least two ints.*got 64"
+    ):
+        nn.mlp(64)
+    with pytest.raises(TypeError, match=r"mlp: expected seed to be an int >= 0, got 1.5"):
+        nn.mlp([2, 1], seed=1.5)
+    with pytest.raises(TypeError, match="mlp: pass seed=<int>"):
+        nn.mlp([2, 1], seed=None)  # SeedSequence(None) would draw fresh entropy: unseeded
+
+
+def test_mismatched_sizes_are_found_when_the_sequential_is_built():
+    with pytest.raises(
+        ValueError,
+        match=r"Sequential layer 2 \(Linear 32 → 10\) takes 32 inputs, but layer 0 \(Linear 64 → 16\) "
+        r"before it gives 16; the sizes of neighbouring layers must agree, e.g. Linear\(16, 10\)",
+    ):
+        nn.Sequential(nn.Linear(64, 16, seed=0), nn.ReLU(), nn.Linear(32, 10, seed=1))
+    inner = nn.Sequential(nn.Linear(3, 4, seed=0), nn.Tanh())
+    assert (inner.n_in, inner.n_out) == (3, 4)
+    with pytest.raises(
+        ValueError, match=r"layer 1 \(Linear 5 → 2\) takes 5 inputs, but layer 0 \(Sequential\)"
+    ):
+        nn.Sequential(inner, nn.Linear(5, 2, seed=0))
+
+
+def test_errors_inside_a_sequential_name_the_layer_by_position():
+    model = nn.Sequential(nn.Linear(4, 16, seed=0), nn.ReLU(), nn.Linear(16, 10, seed=1))
+    with pytest.raises(
+        ValueError,
+        match=r"^Sequential layer 0 \(Linear 4 → 16\): expected input of shape \(batch, 4\), got \(2, 3\)$",
+    ):
+        model.forward(np.ones((2, 3)))
+    with pytest.raises(
+        TypeError, match=r"^Sequential layer 0 \(Linear 4 → 16\): expected input of dtype float64"
+    ):
+        model._forward(np.ones((2, 4), dtype=np.float32))
+
+
+def test_backward_refuses_non_finite_or_other_dtype_gradients():
+    model = nn.mlp([3, 4, 2], seed=0)
+    model.forward(np.ones((2, 3)))
+    with pytest.raises(
+        ValueError,
+        match=r"Sequential: grad_out is not finite \(1 NaN of 4 entries, the first at index \(1, 0\)\)",
+    ):
+        model.backward(np.array([[1.0, 2.0], [np.nan, 0.0]]))
+    with pytest.raises(ValueError, match="ReLU: grad_out is not finite"):
+        relu = nn.ReLU()
+        relu.forward(np.ones((1, 2)))
+        relu.backward(np.array([[np.inf, 0.0]]))
+    with pytest.raises(
+        TypeError,
+        match=r"expected grad_out of dtype float64 \(the dtype of the last output\), got float32",
+    ):
+        model.backward(np.ones((2, 2), dtype=np.float32))
+    with pytest.raises(
+        TypeError,
+        match=r"expected grad_out .* to be a numpy array of shape \(2, 2\), got \[\[1, 2\], \[3, 4\]\]",
+    ):
+        model.backward([[1, 2], [3, 4]])
+
+
+@pytest.mark.parametrize(
+    ("x", "error", "message"),
+    [
+        (
+            [[1.0, 2.0, 3.0], [4.0, 5.0]],
+            TypeError,
+            "got a ragged list: rows of lengths 2, 3; every example needs the same number of values",
+        ),
+        (
+            np.ones(3),
+            ValueError,
+            r"got shape \(3,\); one example\? x.reshape\(1, -1\) makes it a batch of one",
+        ),
+        (None, TypeError, "expected input to be an array of numbers, got None"),
+        ([["a", "b", "c"]], TypeError, "got a list holding strings such as 'a'"),
+        (np.array([["a", "b", "c"]]), TypeError, r"got strings \(dtype <U1\)"),
+    ],
+)
+def test_ragged_missing_or_text_inputs_are_explained(x, error, message):
+    with pytest.raises(error, match=message):
+        nn.mlp([3, 2], seed=0).forward(x)
+
+
+def test_integer_and_bool_inputs_are_read_as_numbers():
+    model = nn.mlp([3, 2], seed=0)
+    np.testing.assert_array_equal(model.forward([[1, 0, 2]]), model.forward([[1.0, 0.0, 2.0]]))
+    np.testing.assert_array_equal(
+        model.forward(np.array([[True, False, True]])), model.forward([[1.0, 0.0, 1.0]])
+    )
+    with pytest.raises(TypeError, match="the layer Sequential itself: call it on the data first"):
+        model.forward(model)
+
+
+def test_hyperparameters_of_layers_are_numbers():
+    with pytest.raises(TypeError, match="ELU: expected alpha to be a number, not the string '1'"):
+        nn.ELU("1")
+    with pytest.raises(
+        TypeError, match="Linear: expected n_in to be a positive int, got the string '64'"
+    ):
+        nn.Linear("64", 10, seed=0)

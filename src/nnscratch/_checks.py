@@ -103,6 +103,11 @@ def check_batch(owner: str, x: np.ndarray, n_features: int, dtype: np.dtype) -> 
 def check_same_shape(owner: str, name: str, got: np.ndarray, want_shape: tuple) -> None:
     """Raise unless `got` has exactly `want_shape` (no silent broadcasting)."""
     shape = getattr(got, "shape", None)
+    if shape is None:
+        raise TypeError(
+            f"{owner}: expected {name} to be a numpy array of shape {tuple(want_shape)}, "
+            f"got {describe(got)}"
+        )
     if shape != tuple(want_shape):
         raise ValueError(f"{owner}: expected {name} of shape {tuple(want_shape)}, got {shape}")
 

@@ -20,13 +20,22 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ._checks import as_float_array, check_batch, check_same_shape
+from ._checks import (
+    as_float_array,
+    check_batch,
+    check_hyperparameter,
+    check_same_shape,
+    describe,
+    nonfinite,
+)
 
 Params = dict[str, np.ndarray]
 
 
 class Layer:
     """Base class: a differentiable map from one batch to another."""
+
+    keeps_width = False  # True for maps applied entry by entry (activations): out has x's shape
 
     def __init__(self) -> None:
         self.params: Params = {}
@@ -58,12 +67,29 @@ class Layer:
         return self._out
 
     def backward(self, grad_out) -> np.ndarray:
-        """Given ``∂L/∂out`` for the last forward batch, return ``∂L/∂x``."""
+        """Given ``∂L/∂out`` for the last forward batch, return ``∂L/∂x``.
+
+        ``grad_out`` must have the shape and dtype of the last output and be finite,
+        as ``forward`` insists on a finite input.
+        """
         if self._out is None:
             raise RuntimeError(f"{self.name}: call forward before backward")
         check_same_shape(
             self.name, "grad_out (the shape of the last output)", grad_out, self._out.shape
         )
+        if grad_out.dtype != self._out.dtype:
+            raise TypeError(
+                f"{self.name}: expected grad_out of dtype {self._out.dtype} (the dtype of the "
+                f"last output), got {grad_out.dtype}; convert with "
+                f"grad_out.astype(np.{self._out.dtype})"
+            )
+        where = nonfinite(grad_out)
+        if where:
+            raise ValueError(
+                f"{self.name}: grad_out is not finite ({where}); expected finite numbers "
+                "(an overflowing loss is the usual cause: try a smaller learning rate, or a "
+                "loss that takes scores (logits))"
+            )
         return self._backward(grad_out)
 
     def __call__(self, x) -> np.ndarray:
@@ -126,13 +152,13 @@ class Linear(Layer):
             raise TypeError("Linear: give n_in and n_out, or the weights W")
         else:
             for label, n in (("n_in", n_in), ("n_out", n_out)):
-                if not isinstance(n, int | np.integer) or n < 1:
+                if not isinstance(n, int | np.integer) or isinstance(n, bool):
+                    raise TypeError(
+                        f"Linear: expected {label} to be a positive int, got {describe(n)}"
+                    )
+                if n < 1:
                     raise ValueError(f"Linear: expected {label} to be a positive int, got {n!r}")
-            if seed is None:
-                raise TypeError(
-                    "Linear: pass seed=<int> for a random initialisation "
-                    "(every random thing in this course is seeded), or give W"
-                )
+            check_seed("Linear", seed, otherwise=", or give W")
             rng = np.random.default_rng(seed)
             if init == "glorot":
                 a = np.sqrt(6.0 / (n_in + n_out))
@@ -196,6 +222,8 @@ class Sigmoid(Layer):
     the equal form ``e^{z} / (1 + e^{z})``. Its derivative is ``σ(z)(1 - σ(z))``.
     """
 
+    keeps_width = True
+
     def function(self, params, x, xp=np):
         return sigmoid(x, xp)
 
@@ -207,6 +235,8 @@ class Sigmoid(Layer):
 class Tanh(Layer):
     """``tanh(z)``, squashing into (-1, 1); its derivative is ``1 - tanh(z)²``."""
 
+    keeps_width = True
+
     def function(self, params, x, xp=np):
         return xp.tanh(x)
 
@@ -216,6 +246,8 @@ class Tanh(Layer):
 
 class ReLU(Layer):
     """``max(z, 0)``: passes positives, silences negatives. Derivative 1 or 0."""
+
+    keeps_width = True
 
     def function(self, params, x, xp=np):
         return xp.maximum(x, 0.0)
@@ -227,9 +259,11 @@ class ReLU(Layer):
 class ELU(Layer):
     """``z`` for ``z > 0``, ``α(e^z - 1)`` otherwise: a ReLU with a smooth negative side."""
 
+    keeps_width = True
+
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
-        self.alpha = float(alpha)
+        self.alpha = check_hyperparameter("ELU", "alpha", alpha)
 
     def function(self, params, x, xp=np):
         return xp.where(x > 0, x, self.alpha * xp.expm1(xp.minimum(x, 0.0)))
@@ -252,6 +286,8 @@ class Step(Layer):
     backpropagation use smooth activations instead.
     """
 
+    keeps_width = True
+
     def function(self, params, x, xp=np):
         return xp.where(x > 0, 1.0, 0.0).astype(x.dtype)
 
@@ -268,6 +304,8 @@ class Softmax(Layer):
     For training a classifier, prefer
     :class:`nnscratch.losses.SoftmaxCrossEntropy` on the scores: it fuses the two.
     """
+
+    keeps_width = True
 
     def function(self, params, x, xp=np):
         return softmax(x, xp)
@@ -297,18 +335,64 @@ class Sequential(Layer):
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
                 raise TypeError(
-                    f"Sequential: layer {i} is a {type(layer).__name__}, "
-                    "expected an nnscratch Layer"
+                    f"Sequential: expected layer {i} to be a layer such as ReLU() or "
+                    f"Linear(2, 3, seed=0), got {describe(layer, Layer)}"
                 )
         if not layers:
             raise ValueError("Sequential: expected at least one layer, got none")
         self.layers = tuple(layers)
+        self._check_widths()
         # (name, layer, key) of every parameter, named once rather than at every step
         self._index = [
             (f"{i}.{key}", layer, key)
             for i, layer in enumerate(self.layers)
             for key in layer.params
         ]
+
+    def where(self, i: int) -> str:
+        """Layer ``i`` in words, for messages: ``"Sequential layer 2 (Linear 64 → 10)"``."""
+        layer = self.layers[i]
+        size = f" {layer.n_in} → {layer.n_out}" if isinstance(layer, Linear) else ""
+        return f"Sequential layer {i} ({layer.name}{size})"
+
+    def _check_widths(self) -> None:
+        """Each layer takes as many inputs as the layer before gives (where both are known)."""
+        width, giver = None, None
+        for i, layer in enumerate(self.layers):
+            n_in = getattr(layer, "n_in", None)
+            if width is not None and n_in is not None and n_in != width:
+                fix = f", e.g. Linear({width}, {layer.n_out})" if isinstance(layer, Linear) else ""
+                raise ValueError(
+                    f"{self.where(i)} takes {n_in} inputs, but "
+                    f"{self.where(giver)[len('Sequential ') :]} before it gives {width}; "
+                    f"the sizes of neighbouring layers must agree{fix}"
+                )
+            if not layer.keeps_width:
+                width, giver = getattr(layer, "n_out", None), i
+
+    @property
+    def n_in(self) -> int | None:
+        """The width of the input, when the layers say it; ``None`` otherwise."""
+        for layer in self.layers:
+            if not layer.keeps_width:
+                return getattr(layer, "n_in", None)
+        return None
+
+    @property
+    def n_out(self) -> int | None:
+        """The width of the output, when the layers say it; ``None`` otherwise."""
+        for layer in reversed(self.layers):
+            if not layer.keeps_width:
+                return getattr(layer, "n_out", None)
+        return None
+
+    def _located(self, err: Exception, i: int) -> Exception:
+        """``err``, raised inside layer ``i``, retold with the layer's place in the model."""
+        message = str(err)
+        own = f"{self.layers[i].name}: "
+        message = message[len(own) :] if message.startswith(own) else message
+        kind = TypeError if isinstance(err, TypeError) else ValueError
+        return kind(f"{self.where(i)}: {message}")
 
     @property
     def params(self) -> Params:
@@ -334,14 +418,22 @@ class Sequential(Layer):
         return self._forward(x)
 
     def _forward(self, x):
-        for layer in self.layers:
-            x = layer._forward(x)
+        i = 0
+        try:
+            for i in range(len(self.layers)):
+                x = self.layers[i]._forward(x)
+        except (ValueError, TypeError) as err:
+            raise self._located(err, i) from err
         self._out = x
         return x
 
     def _backward(self, grad_out):
-        for layer in reversed(self.layers):
-            grad_out = layer._backward(grad_out)
+        i = len(self.layers) - 1
+        try:
+            for i in range(len(self.layers) - 1, -1, -1):
+                grad_out = self.layers[i]._backward(grad_out)
+        except (ValueError, TypeError) as err:
+            raise self._located(err, i) from err
         return grad_out
 
     def _param_grads(self, grad_out) -> None:
@@ -366,6 +458,19 @@ class Sequential(Layer):
         return "Sequential(\n" + "\n".join(lines) + f"\n)  # {self.n_params} parameters"
 
 
+def check_seed(owner: str, seed, *, otherwise: str = "") -> None:
+    """A seed is a non-negative int (or a ``SeedSequence``): never None, a float or text."""
+    if isinstance(seed, np.random.SeedSequence):
+        return
+    if seed is None:
+        raise TypeError(
+            f"{owner}: pass seed=<int> for a random initialisation "
+            f"(every random thing in this course is seeded){otherwise}"
+        )
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
+        raise TypeError(f"{owner}: expected seed to be an int >= 0, got {describe(seed)}")
+
+
 def mlp(
     sizes: list[int],
     activation: type[Layer] = ReLU,
@@ -383,8 +488,26 @@ def mlp(
     with ``seed + i`` would give seed 1's first layer the weights of seed 0's
     second). ``init`` defaults to ``"he"`` for ReLU and ELU and ``"glorot"`` otherwise.
     """
-    if len(sizes) < 2:
-        raise ValueError(f"mlp: expected at least two sizes (input and output), got {sizes}")
+    if isinstance(activation, Layer):
+        raise TypeError(
+            f"mlp: expected activation to be a layer class such as ReLU (mlp makes one "
+            f"for each gap between Linear layers), got the layer {activation!r}; drop the "
+            f"parentheses: mlp(sizes, {activation.name})"
+        )
+    if not (isinstance(activation, type) and issubclass(activation, Layer)):
+        raise TypeError(
+            f"mlp: expected activation to be a layer class such as ReLU, got {describe(activation)}"
+        )
+    if (
+        not isinstance(sizes, list | tuple)
+        or len(sizes) < 2
+        or not all(isinstance(n, int | np.integer) and not isinstance(n, bool) for n in sizes)
+    ):
+        raise ValueError(
+            "mlp: expected sizes to be a list of at least two ints, the width of the input, "
+            f"of each hidden layer and of the output, such as [64, 128, 10]; got {sizes!r}"
+        )
+    check_seed("mlp", seed)
     if init is None:
         init = "he" if activation in (ReLU, ELU) else "glorot"
     streams = np.random.SeedSequence(seed).spawn(len(sizes) - 1)
