@@ -66,7 +66,7 @@ def test_html_is_deterministic_and_marked() -> None:
 def test_bundle_carries_widget_view_and_html() -> None:
     bundle = Explorer(draw, {"step": [1, 2], "lr": [0.5, 1.0]})._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert bundle["text/html"].startswith('<div class="nn-explore"')
+    assert bundle["text/html"].startswith('<div class="nn-explore nn-figure"')
     assert "text/plain" in bundle
 
 
@@ -119,3 +119,14 @@ def test_the_live_widget_swaps_frames_when_a_slider_moves() -> None:
     assert image.value == explorer.frame([0, 0])
     sliders["step"].value, sliders["lr"].value = 2, 1
     assert image.value == explorer.frame([2, 1])
+
+
+def test_the_figure_carries_its_light_and_dark_style() -> None:
+    """In the theme's dark mode the figure sits on the page, its frames undimmed."""
+    from nnscratch.interactive import FIGURE_STYLE
+
+    page = Explorer(draw, {"step": [1, 2], "lr": [0.5, 1.0]}).html()
+    assert FIGURE_STYLE in page
+    assert "html[data-theme=dark] .cell_output .text_html:has(>.nn-figure)" in FIGURE_STYLE
+    assert "filter:none!important" in FIGURE_STYLE
+    assert 'class="nn-explore-frame dark-light"' in page  # the theme's own opt-out of dimming

@@ -57,7 +57,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-__all__ = ["explore", "Explorer", "MAX_FRAMES", "MAX_BYTES"]
+__all__ = ["explore", "Explorer", "MAX_FRAMES", "MAX_BYTES", "FIGURE_STYLE"]
 
 MAX_FRAMES = 120
 """Default limit on the number of frames (combinations of control values)."""
@@ -108,9 +108,28 @@ _SCRIPT = """(function () {
 })();"""
 
 _STYLE = (
-    "border:1px solid #ddd;border-radius:6px;padding:0.5em;margin:0.5em 0;"
-    "display:inline-block;max-width:100%"
+    "border:1px solid rgba(128,128,128,.45);border-radius:6px;padding:0.5em;margin:0.5em 0;"
+    "display:inline-block;max-width:100%;box-sizing:border-box"
 )
+
+FIGURE_CLASS = "nn-figure"
+"""Class of the root element of every interactive figure (explore and playground)."""
+
+FIGURE_STYLE = (
+    "<style>"
+    # The book's theme (pydata-sphinx-theme) in dark mode puts every HTML output in a
+    # pale box with dark text, and dims every image with a CSS filter. An interactive
+    # figure sits on the page itself instead, in the page's colours; its pictures
+    # keep their own colours, undimmed (a white matplotlib frame stays white).
+    "html[data-theme=dark] .cell_output .text_html:has(>.nn-figure),"
+    "html[data-theme=dark] .output_area.rendered_html:has(>.nn-figure)"
+    "{background:transparent!important;color:inherit!important;padding:0!important}"
+    ".nn-figure{color:inherit;background:transparent}"
+    ".nn-figure img{filter:none!important;background:#fff!important;padding:0!important;"
+    "border-radius:4px}"
+    "</style>"
+)
+"""CSS that every interactive figure carries, so it reads well in light and dark mode."""
 
 
 def _is_sequence(values: Any) -> bool:
@@ -279,10 +298,11 @@ class Explorer:
             f'<div class="nn-explore-title" style="font-weight:bold">{title}</div>' if title else ""
         )
         parts = [
-            f'<div class="nn-explore" id="nn-explore-{digest}" {DATA_ATTRIBUTE}="{digest}" '
-            f'style="{_STYLE}">',
+            f'<div class="nn-explore {FIGURE_CLASS}" id="nn-explore-{digest}" '
+            f'{DATA_ATTRIBUTE}="{digest}" style="{_STYLE}">',
+            FIGURE_STYLE,
             heading,
-            f'<img class="nn-explore-frame" alt="{title or "interactive figure"}" '
+            f'<img class="nn-explore-frame dark-light" alt="{title or "interactive figure"}" '
             f'style="max-width:100%;height:auto" src="data:image/png;base64,{first}">',
             '<div class="nn-explore-controls">',
             *rows,

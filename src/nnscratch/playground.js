@@ -236,7 +236,7 @@
     var form = root.querySelector("form");
     var regions = root.querySelector("canvas.nn-pg-regions");
     var curve = root.querySelector("canvas.nn-pg-curve");
-    function out(name) { return root.querySelector("output[name=" + name + "]"); }
+    function out(name) { return root.querySelector("output[name=out-" + name + "]"); }
     function field(name) { return form.elements[name]; }
     function start() {
       var net = { hidden: cfg.start.hidden }, k;
@@ -269,6 +269,7 @@
       var o = opts(), e = evaluate(s.net, X, T, o);
       s.losses = [e.loss];
       s.loss = o.loss;
+      field("activation").disabled = s.net.hidden === 0;   // no hidden layer, no activation
       show(e);
     }
 
@@ -332,7 +333,7 @@
       return { ctx: ctx, w: w, h: h };
     }
 
-    var G = 80, cells = document.createElement("canvas");
+    var G = 120, cells = document.createElement("canvas");
     cells.width = cells.height = G;
     function drawRegions(o, e) {
       var c = sized(regions), ctx = c.ctx, p = palette();
@@ -424,7 +425,7 @@
 
     function drawCurve(o) {
       var c = sized(curve), ctx = c.ctx, p = palette();
-      var L = 44, B = 30, R = 8, TOP = 6, W = c.w - L - R, H = c.h - B - TOP;
+      var L = 44, B = 30, R = 16, TOP = 6, W = c.w - L - R, H = c.h - B - TOP;
       var logs = s.losses.map(function (v) { return Math.log10(Math.max(v, 1e-8)); });
       var finite = logs.filter(isFinite);
       var lo = Math.floor(Math.min.apply(null, finite.concat([-1]))), hi = Math.ceil(Math.max.apply(null, finite.concat([0])));

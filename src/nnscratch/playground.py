@@ -54,6 +54,8 @@ from typing import Any
 
 import numpy as np
 
+from .interactive import FIGURE_CLASS, FIGURE_STYLE
+
 __all__ = ["playground", "Playground", "package_network", "script", "MAX_HIDDEN", "MAX_POINTS"]
 
 MAX_HIDDEN = 8
@@ -294,15 +296,16 @@ class Playground:
 
         buttons = [
             ("train", "\u25b6 train"),
-            ("pause", "\u23f8 pause"),
+            ("pause", "pause"),
             ("step", "step"),
             ("reset", "reset"),
             ("original", "chapter's start"),
         ]
         title = html.escape(self.title or "Playground: train the network in the page")
         parts = [
-            f'<div class="nn-playground nn-figure" id="{ident}" {DATA_ATTRIBUTE}="{digest}" '
+            f'<div class="nn-playground {FIGURE_CLASS}" id="{ident}" {DATA_ATTRIBUTE}="{digest}" '
             f'role="group" aria-labelledby="{ident}-title" style="{_ROOT_STYLE}">',
+            FIGURE_STYLE,
             _STYLE,
             f'<div class="nn-pg-title" id="{ident}-title" style="font-weight:bold">{title}</div>',
             '<div class="nn-pg-body">',
@@ -334,12 +337,12 @@ class Playground:
             "step. The controls work once the page's script runs (on the site, or in a "
             "trusted notebook).</p>",
             '<div class="nn-pg-readout">',
-            '<div>epoch <output name="epoch">0</output></div>',
-            '<div>loss <output name="loss" aria-live="polite">\u2013</output></div>',
-            '<div>wrong <output name="wrong">\u2013</output></div>',
+            '<div>epoch <output name="out-epoch">0</output></div>',
+            '<div>loss <output name="out-loss" aria-live="polite">\u2013</output></div>',
+            '<div>wrong <output name="out-wrong">\u2013</output></div>',
             "</div>",
-            '<output name="status" class="nn-pg-status" aria-live="polite"></output>',
-            '<pre class="nn-pg-weights"><output name="weights"></output></pre>',
+            '<output name="out-status" class="nn-pg-status" aria-live="polite"></output>',
+            '<pre class="nn-pg-weights"><output name="out-weights"></output></pre>',
             "</form>",
             "</div>",
             f'<script type="application/json" class="nn-pg-data">{payload}</script>',
