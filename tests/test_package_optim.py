@@ -59,7 +59,15 @@ def test_adam_with_bias_correction():
     path = run(nn.Adam(lr, b1, b2, eps), [1.0], [[g1], [g2]])
     assert path[0] == pytest.approx(theta1, rel=1e-15)
     assert path[1] == pytest.approx(theta2, rel=1e-14)
-    assert 1.0 - path[0] == pytest.approx(lr, rel=1e-7)  # not 0.3·lr, as without correction
+    assert 1.0 - path[0] == pytest.approx(lr, rel=1e-7)  # not 3.2·lr, as without correction
+
+
+def test_adam_without_bias_correction_would_step_too_far():
+    # Uncorrected, m1 = 0.1 g and v1 = 0.001 g²: the step would be lr·0.1/sqrt(0.001) ≈ 3.16 lr.
+    # With the correction the first step is lr for any constant gradient, large or small.
+    for g in (1e-3, 1.0, 1e3):
+        path = run(nn.Adam(0.01), [0.0], [[g]] * 3)
+        assert np.diff([0.0, *path]) == pytest.approx([-0.01] * 3, rel=1e-4)
 
 
 def test_adamw_decouples_weight_decay_from_the_moments():

@@ -92,8 +92,9 @@ class Adam(Optimizer):
     ``m ← β₁ m + (1 - β₁) g`` and ``v ← β₂ v + (1 - β₂) g²`` average the gradient
     and its square. Both start at 0, so early on they are biased towards 0: at
     step ``t`` they are divided by ``1 - β₁ᵗ`` and ``1 - β₂ᵗ``. Without this
-    correction the first steps are about ``sqrt(1 - β₂) / (1 - β₁) ≈ 0.3`` times
-    too small in the common case — a bug of some hand-written versions. The step
+    correction ``v`` is the more shrunken of the two, and the first step is
+    ``(1 - β₁) / sqrt(1 - β₂) ≈ 3.2`` times too large in the common case (about
+    6.5 times near step 10) — a bug of some hand-written versions. The step
     is ``θ ← θ - η m̂ / (sqrt(v̂) + ε)``.
 
     ``weight_decay=λ > 0`` makes it AdamW (Loshchilov & Hutter, 2019): *decoupled*
