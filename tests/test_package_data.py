@@ -69,3 +69,57 @@ def test_metrics():
     assert C.tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
     with pytest.raises(ValueError, match="accuracy: 2 true labels but 3 predictions"):
         metrics.accuracy([0, 1], [0, 1, 1])
+
+
+# -- issue 13: metrics never truncate or wrap ----------------------------------------
+
+
+def test_probabilities_are_read_as_classes_not_truncated():
+    # 0.8 used to become class 0 (int(0.8)); a probability above 0.5 is class 1
+    assert metrics.accuracy([0, 1, 1], [0.3, 0.8, 0.6]) == 1.0
+    assert metrics.accuracy([0, 1, 1], [[0.3], [0.8], [0.2]]) == pytest.approx(2 / 3)
+    assert metrics.accuracy(
+        np.eye(3), [[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.5, 0.1, 0.4]]
+    ) == pytest.approx(2 / 3)
+    assert metrics.confusion_matrix([0, 1], [0.2, 0.9]).tolist() == [[1, 0], [0, 1]]
+
+
+def test_scores_are_refused_with_the_way_to_read_them():
+    with pytest.raises(
+        ValueError,
+        match=r"accuracy: y_pred holds 2.7 at index 1, neither a class label nor a probability; "
+        r"scores \(logits\)\? read classes first with loss.predict\(scores\)",
+    ):
+        metrics.accuracy([0, 1, 1], [0.3, 2.7, 0.4])
+
+
+def test_negative_and_out_of_range_labels_are_named_not_wrapped():
+    # -1 used to land in the last row of the confusion matrix
+    with pytest.raises(
+        ValueError,
+        match="confusion_matrix: expected y_true to be integer class labels, got a negative label, -1, at index 2",
+    ):
+        metrics.confusion_matrix([0, 1, -1], [0, 1, 1])
+    with pytest.raises(
+        ValueError,
+        match="accuracy: expected y_pred to be integer class labels, got a negative label, -2, at index 0",
+    ):
+        metrics.accuracy([0, 1], [-2, 1])
+    with pytest.raises(
+        ValueError,
+        match=r"confusion_matrix: expected y_true in 0..2, got values from 0 to 3 \(label 3 at index 2\)",
+    ):
+        metrics.confusion_matrix([0, 1, 3], [0, 1, 1], n_classes=3)
+    with pytest.raises(
+        ValueError, match=r"accuracy: expected y_true in 0..2, got values from 0 to 5"
+    ):
+        metrics.accuracy([0, 1, 5], np.eye(3))
+    with pytest.raises(
+        ValueError, match=r"accuracy: y_true contains NaN or infinity \(1 NaN of 3 entries"
+    ):
+        metrics.accuracy([0, np.nan, 1], [0, 1, 1])
+    with pytest.raises(
+        TypeError,
+        match="accuracy: expected y_true to be class labels, probabilities or rows of scores, got strings",
+    ):
+        metrics.accuracy(["cat", "dog"], [0, 1])

@@ -87,6 +87,7 @@ def test_divergence_stops_with_advice():
             epochs=50,
             batch_size=4,
             progress=False,
+            max_loss_growth=None,  # only NaN and infinity stop it
         )
 
 
@@ -168,3 +169,225 @@ def test_float32_training_stays_float32(digits):
         progress=False,
     )
     assert all(p.dtype == np.float32 for p in model.params.values())
+
+
+# -- issue 13: divergence caught while the loss is still finite ------------------------
+
+
+def test_a_loss_that_grows_a_thousandfold_stops_training_while_still_finite():
+    X, y = xor_table()
+    seen = []
+    with pytest.raises(
+        nn.TrainingDiverged,
+        match=r"fit: the loss grew from 3024 on the first batch to 1.134e\+41 at epoch 2, batch 1, "
+        r"past 3.024e\+06 .*learning rate 1e\+06.*lr=100000",
+    ):
+        nn.fit(
+            nn.mlp([2, 8, 1], nn.ReLU, seed=0),
+            nn.MSE(),
+            nn.GradientDescent(1e6),
+            X * 100,
+            y,
+            epochs=50,
+            batch_size=4,
+            progress=False,
+            on_batch=lambda step, model, value: seen.append(value),
+        )
+    assert seen == [pytest.approx(3024, rel=1e-3)] and np.isfinite(seen).all()
+
+
+def test_the_growth_rule_has_a_floor_for_losses_that_start_near_zero():
+    # a loss that starts at ~1e-4 and jumps to ~0.5 (5000 times more) is not diverging:
+    # the limit is 1000 × max(first loss, 1) = 1000
+    X = np.zeros((4, 2))
+    model = nn.Sequential(nn.Linear(W=[[0.0], [0.0]], b=[0.5]))
+
+    def knock(step, model, value):
+        if step == 0:
+            model[0].params["b"] += 0.7
+
+    history = nn.fit(
+        model,
+        nn.MSE(),
+        nn.GradientDescent(0.01),
+        X,
+        np.full(4, 0.51),
+        epochs=2,
+        batch_size=4,
+        progress=False,
+        on_batch=knock,
+    )
+    assert history["loss"][0] < 1e-3 < 0.4 < history["loss"][1]
+
+
+def test_a_non_finite_validation_loss_stops_training():
+    X, y = xor_table()
+    X_val = np.full((2, 2), 1e300)  # finite inputs whose outputs overflow
+    with pytest.raises(
+        nn.TrainingDiverged, match=r"fit: the validation loss became (nan|inf) after epoch 1"
+    ):
+        nn.fit(
+            nn.mlp([2, 4, 1], nn.ReLU, seed=0),
+            nn.MSE(),
+            nn.GradientDescent(0.1),
+            X,
+            y,
+            validation=(X_val, [0, 1]),
+            progress=False,
+        )
+
+
+def test_augmentation_does_not_change_the_order_of_the_examples():
+    """fit's shuffling and augment draw from independent streams: an augment that draws
+    random numbers but changes nothing leaves the run exactly as it was."""
+    X, y = xor_table()
+
+    def run(augment):
+        return nn.fit(
+            nn.mlp([2, 3, 1], nn.Tanh, seed=0),
+            nn.MSE(),
+            nn.GradientDescent(0.5),
+            X,
+            y,
+            epochs=5,
+            batch_size=2,
+            progress=False,
+            augment=augment,
+        )["loss"]
+
+    def draws_but_keeps(xb, rng):
+        rng.random(len(xb))
+        return xb
+
+    assert run(draws_but_keeps) == run(None)
+
+
+# -- issue 13: slips refused before the first step, in fit's own words ----------------
+
+
+def fit_xor(**changes):
+    """fit on XOR with a 2-2 softmax model; ``changes`` replace any argument."""
+    X, y = xor_table()
+    calls = []
+    arguments = dict(
+        model=nn.mlp([2, 2], seed=0),
+        loss=nn.SoftmaxCrossEntropy(),
+        optimizer=nn.GradientDescent(0.1),
+        X=X,
+        y=y[:, 0].astype(int),
+        progress=False,
+        on_batch=lambda *args: calls.append(args),
+        epochs=1,
+    )
+    arguments.update(changes)
+    try:
+        return nn.fit(**arguments)
+    finally:
+        assert calls == [], "refused only after training started"
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "message"),
+    [
+        (
+            {"loss": nn.MSE},
+            TypeError,
+            r"fit: expected loss to be a loss such as SoftmaxCrossEntropy\(\), got the class MSE itself; create one first: MSE\(\)",
+        ),
+        (
+            {"optimizer": nn.Adam},
+            TypeError,
+            r"fit: expected optimizer to be an optimiser such as Adam\(1e-3\), got the class Adam itself; create one first: Adam\(\)",
+        ),
+        (
+            {"model": nn.Sequential},
+            TypeError,
+            "fit: expected model to be a layer or a Sequential .*got the class Sequential itself",
+        ),
+        (
+            {"metrics": "accuracy"},
+            TypeError,
+            r"fit: expected metrics to be a list of names, got the string 'accuracy'; write metrics=\['accuracy'\]",
+        ),
+        (
+            {"penalties": nn.L2(1e-4)},
+            TypeError,
+            r"fit: expected penalties to be a list of weight penalties, got L2\(0.0001\).*put it in a list: penalties=\[L2\(0.0001\)\]",
+        ),
+        (
+            {"penalties": [nn.Certainty(0.1)]},
+            TypeError,
+            r"fit: penalties\[0\] is Certainty\(0.1\), a penalty on the predictions, not on the weights; add it to the loss instead: loss=SoftmaxCrossEntropy\(\) \+ Certainty\(0.1\)",
+        ),
+        (
+            {"penalties": [nn.L2]},
+            TypeError,
+            r"fit: expected penalties\[0\] to be a weight penalty such as L2\(1e-4\), got the class L2 itself",
+        ),
+        (
+            {"validation": np.ones((4, 2))},
+            TypeError,
+            r"fit: expected validation=\(X_val, y_val\), a pair of inputs and targets, got an array of shape \(4, 2\); pass the labels too",
+        ),
+        (
+            {"validation": (np.ones((4, 3)), [0, 1, 1, 0])},
+            ValueError,
+            "fit: validation X has 3 columns but X has 2",
+        ),
+        (
+            {"validation": (np.ones((4, 2)), [0, 1, 1])},
+            ValueError,
+            "fit: validation X has 4 rows but validation y has 3",
+        ),
+        (
+            {"validation": (np.ones((2, 2)), [0, 5])},
+            ValueError,
+            r"fit: validation y: SoftmaxCrossEntropy: expected labels in 0..1, got values from 0 to 5 \(label 5 at index 1\)",
+        ),
+        (
+            {"validation": (np.ones((2, 2), dtype=np.float32), [0, 1])},
+            TypeError,
+            "fit: validation X has dtype float32 but X has float64",
+        ),
+        (
+            {"y": [0, np.nan, 1, 0]},
+            ValueError,
+            r"fit: y: SoftmaxCrossEntropy: labels contain NaN or infinity \(1 NaN of 4 entries, the first at index 1\)",
+        ),
+        (
+            {"X": np.ones((4, 3))},
+            ValueError,
+            r"fit: X has 3 columns \(features per example\) but the model takes 2",
+        ),
+        (
+            {"X": [[0, 0], [0, 1], [1], [1, 1]]},
+            TypeError,
+            "fit: expected X to be an array of numbers, got a ragged list",
+        ),
+        ({"seed": None}, TypeError, "fit: pass seed=<int>"),
+        (
+            {"epochs": "10"},
+            ValueError,
+            "fit: expected epochs to be a positive int, got the string '10'",
+        ),
+        (
+            {"augment": "shift"},
+            TypeError,
+            r"fit: expected augment to be a function \(X_batch, rng\) -> X_batch \(or None\), got the string 'shift'",
+        ),
+        ({"max_loss_growth": 0.5}, ValueError, "fit: expected max_loss_growth > 1, got 0.5"),
+    ],
+)
+def test_slips_in_fit_are_refused_before_the_first_step(changes, error, message):
+    with pytest.raises(error, match=message):
+        fit_xor(**changes)
+
+
+def test_evaluate_reports_accuracy_only_for_class_targets():
+    X, y = xor_table()
+    model = nn.mlp([2, 1], seed=0)
+    assert set(nn.evaluate(model, nn.BinaryCrossEntropy(from_logits=True), X, y)) == {
+        "loss",
+        "accuracy",
+    }
+    assert set(nn.evaluate(model, nn.MSE(), X, y + 0.25)) == {"loss"}

@@ -131,7 +131,8 @@ def check_labels(owner: str, y, n_classes: int | None, name: str = "labels") -> 
         where = nonfinite(y)
         if where:
             raise ValueError(
-                f"{owner}: {name} contain NaN or infinity ({where}); expected {wanted}"
+                f"{owner}: {name} {'contain' if name.endswith('s') else 'contains'} NaN or "
+                f"infinity ({where}); expected {wanted}"
             )
         fraction = y != np.round(y)
         if fraction.any():

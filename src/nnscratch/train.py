@@ -3,7 +3,7 @@
 ``fit`` repeats, for each epoch: shuffle the examples (seeded), cut them into
 minibatches, and for each batch run forward, loss, backward, penalties and an
 optimiser step. It records a :class:`History` and stops with advice if the loss
-stops being a finite number.
+stops being a finite number or grows a thousandfold.
 """
 
 from __future__ import annotations
@@ -13,14 +13,21 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ._checks import as_float_array
+from ._checks import as_float_array, check_hyperparameter, check_instance, describe
+from .layers import Layer, check_seed
 from .losses import Loss
-from .metrics import accuracy, as_labels
+from .metrics import as_labels
 from .optim import Optimizer
+from .regularizers import Penalty
 
 
 class TrainingDiverged(FloatingPointError):
-    """The loss became NaN or infinite: the step size was too large (usually)."""
+    """The loss blew up (NaN, infinite, or far above where it started): the step size
+    was too large (usually)."""
+
+
+MAX_LOSS_GROWTH = 1e3
+"""``fit`` stops when a batch loss exceeds ``MAX_LOSS_GROWTH × max(first batch loss, 1)``."""
 
 
 class History(dict):
@@ -39,13 +46,65 @@ class History(dict):
         return f"History({self.epochs} epochs: {last})"
 
 
-def _advice(loss_value: float, epoch: int, step: int, optimizer: Optimizer) -> str:
+def _advice(what: str, optimizer: Optimizer) -> str:
     return (
-        f"fit: the loss became {loss_value} at epoch {epoch + 1}, batch {step + 1}, "
-        f"with learning rate {optimizer.lr:g}. The steps overshoot and the weights blow up. "
-        f"Try a learning rate about 10 times smaller (lr={optimizer.lr / 10:g}), check that "
-        f"the inputs are scaled to about [-1, 1], or use a loss that takes scores (logits)."
+        f"fit: {what}, with learning rate {optimizer.lr:g}. The steps overshoot and the "
+        f"weights blow up. Try a learning rate about 10 times smaller "
+        f"(lr={optimizer.lr / 10:g}), check that the inputs are scaled to about [-1, 1], "
+        f"or use a loss that takes scores (logits)."
     )
+
+
+def _check_callable(name: str, f, signature: str) -> None:
+    if f is not None and (isinstance(f, type) or not callable(f)):
+        raise TypeError(
+            f"fit: expected {name} to be a function {signature} (or None), got {describe(f)}"
+        )
+
+
+def _check_penalties(penalties) -> tuple:
+    """Weight penalties, in a list: say what is wrong with anything else."""
+    if isinstance(penalties, Penalty | Loss) or isinstance(penalties, type):
+        raise TypeError(
+            f"fit: expected penalties to be a list of weight penalties, got "
+            f"{describe(penalties, Penalty)}; put it in a list: penalties=[{penalties!r}]"
+            if isinstance(penalties, Penalty)
+            else f"fit: expected penalties to be a list of weight penalties, got "
+            f"{describe(penalties, Penalty)}"
+        )
+    if not isinstance(penalties, list | tuple):
+        raise TypeError(
+            "fit: expected penalties to be a list of weight penalties such as [L2(1e-4)], "
+            f"got {describe(penalties)}"
+        )
+    for i, penalty in enumerate(penalties):
+        if isinstance(penalty, Loss):
+            raise TypeError(
+                f"fit: penalties[{i}] is {penalty!r}, a penalty on the predictions, not on "
+                f"the weights; add it to the loss instead: loss=SoftmaxCrossEntropy() + "
+                f"{penalty!r}"
+            )
+        check_instance(
+            "fit", f"penalties[{i}]", penalty, Penalty, "a weight penalty such as L2(1e-4)"
+        )
+    return tuple(penalties)
+
+
+def _prepared(loss: Loss, width: int, dtype, y, what: str) -> np.ndarray:
+    """``y`` in the loss's own form for ``len(y)`` outputs of ``width``, or an error naming it."""
+    try:
+        return loss.prepare(np.zeros((len(y), width), dtype=dtype), y)[1]
+    except (ValueError, TypeError) as err:
+        raise type(err)(f"fit: {what}: {err}") from err
+
+
+def _length(name: str, y) -> int:
+    try:
+        return len(y)
+    except TypeError as err:
+        raise TypeError(
+            f"fit: expected {name} to be an array of targets, got {describe(y)}"
+        ) from err
 
 
 def fit(
@@ -66,44 +125,100 @@ def fit(
     callback: Callable | None = None,
     on_batch: Callable | None = None,
     progress: bool = True,
+    max_loss_growth: float | None = MAX_LOSS_GROWTH,
 ) -> History:
     """Train ``model`` on ``(X, y)`` with minibatch gradient descent; return the history.
 
-    * ``seed`` fixes the shuffling (and ``augment``'s randomness), so a run repeats exactly;
+    * ``seed`` fixes the shuffling and ``augment``'s randomness, so a run repeats
+      exactly. They draw from two independent streams (the shuffling from
+      ``default_rng(seed)``, ``augment`` from a stream spawned from
+      ``SeedSequence(seed)``), so switching augmentation on does not change the order
+      in which the examples come;
     * ``validation=(X_val, y_val)`` adds ``val_loss`` (and ``val_<metric>``) per epoch;
-    * ``metrics=("accuracy",)`` records accuracy, using ``loss.predict`` to read classes;
-    * ``penalties``: weight penalties from :mod:`nnscratch.regularizers`;
+    * ``metrics=["accuracy"]`` records accuracy, using ``loss.predict`` to read classes;
+    * ``penalties=[L2(1e-4)]``: weight penalties from :mod:`nnscratch.regularizers`;
     * ``augment(X_batch, rng) -> X_batch`` transforms each training batch;
     * ``lr_schedule(epoch) -> lr`` sets the optimiser's learning rate before each epoch;
     * ``callback(epoch, model, history)`` runs after each epoch and
       ``on_batch(step, model, loss_value)`` after each batch — to record snapshots;
     * ``progress`` shows a progress bar (``tqdm``) over the epochs.
 
-    Raises :class:`TrainingDiverged`, with advice, if the loss becomes NaN or infinite.
+    Everything is checked here, once, before the first step (a bad validation set
+    fails now, not after an epoch of training); the loop then runs unchecked.
+
+    Raises :class:`TrainingDiverged`, with advice, when a batch loss becomes NaN or
+    infinite, when it exceeds ``max_loss_growth × max(first batch loss, 1)`` (1000 ×
+    by default: a loss that grew a thousandfold is blowing up, even while still
+    finite; the floor of 1 keeps a loss that starts near 0 from tripping it on
+    noise; ``None`` switches this rule off), or when the validation loss is not finite.
     """
     from tqdm.auto import tqdm
 
-    X = as_float_array("fit", "X", X, ndim=2)
-    y = np.asarray(y)
-    if len(y) != len(X):
-        raise ValueError(f"fit: X has {len(X)} rows but y has {len(y)}")
+    # -- check everything once, here, so that the loop below runs unchecked and fast
+    if isinstance(model, type) or not hasattr(model, "parameters"):
+        raise TypeError(
+            "fit: expected model to be a layer or a Sequential such as "
+            f"mlp([64, 128, 10], ReLU, seed=0), got {describe(model, Layer)}"
+        )
+    check_instance("fit", "loss", loss, Loss, "a loss such as SoftmaxCrossEntropy()")
+    check_instance("fit", "optimizer", optimizer, Optimizer, "an optimiser such as Adam(1e-3)")
     for label, n in (("epochs", epochs), ("batch_size", batch_size)):
-        if not isinstance(n, int | np.integer) or n < 1:
-            raise ValueError(f"fit: expected {label} to be a positive int, got {n!r}")
+        if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"fit: expected {label} to be a positive int, got {describe(n)}")
+    check_seed("fit", seed)
+    if isinstance(metrics, str):
+        raise TypeError(
+            f"fit: expected metrics to be a list of names, got the string {metrics!r}; "
+            f"write metrics=[{metrics!r}]"
+        )
     unknown = set(metrics) - {"accuracy"}
     if unknown:
         raise ValueError(f"fit: unknown metrics {sorted(unknown)}; available: ['accuracy']")
-    # Check everything once, here, so that the loop below runs unchecked and fast:
-    # the targets in the loss's own form (one-hot rows for class labels, say).
+    penalties = _check_penalties(penalties)
+    _check_callable("augment", augment, "(X_batch, rng) -> X_batch")
+    _check_callable("lr_schedule", lr_schedule, "(epoch) -> learning rate")
+    _check_callable("callback", callback, "(epoch, model, history)")
+    _check_callable("on_batch", on_batch, "(step, model, loss_value)")
+    if max_loss_growth is not None:
+        max_loss_growth = check_hyperparameter("fit", "max_loss_growth", max_loss_growth, low=1.0)
+    X = as_float_array("fit", "X", X, ndim=2)
+    if _length("y", y) != len(X):
+        raise ValueError(f"fit: X has {len(X)} rows but y has {len(y)}")
+    n_in = getattr(model, "n_in", None)
+    if n_in is not None and X.shape[1] != n_in:
+        raise ValueError(
+            f"fit: X has {X.shape[1]} columns (features per example) but the model takes {n_in}"
+        )
     width = model.forward(X[:1]).shape[1]
-    _, T = loss.prepare(np.zeros((len(X), width), dtype=X.dtype), y)
-    labels = as_labels(T)
+    T = _prepared(loss, width, X.dtype, y, "y")
     track_acc = "accuracy" in metrics
+    labels = as_labels(T, owner="fit", name="y") if track_acc else None
     forward = model._forward  # input already checked
     backward = getattr(model, "_param_grads", model.backward)
     if validation is not None:
+        if not isinstance(validation, tuple | list) or len(validation) != 2:
+            raise TypeError(
+                "fit: expected validation=(X_val, y_val), a pair of inputs and targets, "
+                f"got {describe(validation)}; pass the labels too: validation=(X_val, y_val)"
+            )
         X_val = as_float_array("fit", "validation X", validation[0], ndim=2)
-        _, T_val = loss.prepare(np.zeros((len(X_val), width), dtype=X_val.dtype), validation[1])
+        if X_val.shape[1] != X.shape[1]:
+            raise ValueError(
+                f"fit: validation X has {X_val.shape[1]} columns but X has {X.shape[1]}; "
+                "validation examples need the same features as the training ones"
+            )
+        if X_val.dtype != X.dtype:
+            raise TypeError(
+                f"fit: validation X has dtype {X_val.dtype} but X has {X.dtype}; convert "
+                f"with X_val.astype(np.{X.dtype})"
+            )
+        if _length("validation y", validation[1]) != len(X_val):
+            raise ValueError(
+                f"fit: validation X has {len(X_val)} rows but validation y has {len(validation[1])}"
+            )
+        T_val = _prepared(loss, width, X_val.dtype, validation[1], "validation y")
+        if track_acc:
+            labels_val = as_labels(T_val, owner="fit", name="validation y")
     history = History(loss=[])
     if track_acc:
         history["accuracy"] = []
@@ -112,27 +227,35 @@ def fit(
         if track_acc:
             history["val_accuracy"] = []
 
-    rng = np.random.default_rng(seed)
+    order_rng = np.random.default_rng(seed)  # the shuffling stream (Chapter 2 replays it)
+    augment_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
     n = len(X)
     bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress)
     step = 0
+    first, limit = None, math.inf  # the limit is set from the first batch's loss
     # overflow shows up as a non-finite loss, reported below with advice, not as warnings
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in bar:
             if lr_schedule is not None:
                 optimizer.lr = float(lr_schedule(epoch))
-            order = rng.permutation(n)
+            order = order_rng.permutation(n)
             total = correct = 0.0
             for start in range(0, n, batch_size):
                 idx = order[start : start + batch_size]
                 xb = X[idx]
                 if augment is not None:
-                    xb = augment(xb, rng)
+                    xb = augment(xb, augment_rng)
                 out = forward(xb)
                 value, grad = loss._value_and_grad(out, T[idx])
-                if not math.isfinite(value):
+                if not value <= limit:  # NaN, infinite, or grown past the limit
                     bar.close()
-                    raise TrainingDiverged(_advice(value, epoch, start // batch_size, optimizer))
+                    raise TrainingDiverged(
+                        _diverged(value, first, limit, epoch, start, batch_size, optimizer)
+                    )
+                if step == 0:
+                    first = value
+                    if max_loss_growth is not None:
+                        limit = max_loss_growth * max(abs(value), 1.0)
                 backward(grad)
                 for penalty in penalties:
                     penalty.add_to_grads(model)
@@ -148,9 +271,20 @@ def fit(
                 history["accuracy"].append(correct / n)
             if validation is not None:
                 out = forward(X_val)
-                history["val_loss"].append(float(loss.function(out, T_val)))
+                val_loss = float(loss.function(out, T_val))
+                if not math.isfinite(val_loss):
+                    bar.close()
+                    raise TrainingDiverged(
+                        _advice(
+                            f"the validation loss became {val_loss} after epoch {epoch + 1} "
+                            f"(training loss {total / n:.4g}): the outputs on the "
+                            "validation set overflow",
+                            optimizer,
+                        )
+                    )
+                history["val_loss"].append(val_loss)
                 if track_acc:
-                    history["val_accuracy"].append(accuracy(T_val, loss.predict(out)))
+                    history["val_accuracy"].append(float(np.mean(loss.predict(out) == labels_val)))
             bar.set_postfix({k: f"{v[-1]:.4f}" for k, v in history.items()}, refresh=False)
             if callback is not None:
                 callback(epoch, model, history)
@@ -158,10 +292,27 @@ def fit(
     return history
 
 
+def _diverged(value, first, limit, epoch, start, batch_size, optimizer) -> str:
+    where = f"at epoch {epoch + 1}, batch {start // batch_size + 1}"
+    if math.isfinite(value):
+        what = (
+            f"the loss grew from {first:.4g} on the first batch to {value:.4g} {where}, "
+            f"past {limit:.4g} (max_loss_growth × max(first loss, 1)): it is blowing up"
+        )
+    else:
+        what = f"the loss became {value} {where}"
+    return _advice(what, optimizer)
+
+
 def evaluate(model, loss: Loss, X, y) -> dict[str, float]:
-    """Loss and accuracy of ``model`` on ``(X, y)``."""
+    """Loss of ``model`` on ``(X, y)``, and its accuracy when the targets are classes
+    (labels, one-hot rows, a 0/1 column: what :func:`nnscratch.metrics.as_labels` reads)."""
     out = model.forward(X)
-    return {
-        "loss": loss.value(out, y),
-        "accuracy": accuracy(y, loss.predict(out)),
-    }
+    pred, T = loss.prepare(out, y)
+    result = {"loss": float(loss.function(pred, T))}
+    try:
+        labels = as_labels(T, owner="evaluate", name="y")
+    except (ValueError, TypeError):  # not classes: a regression target, say
+        return result
+    result["accuracy"] = float(np.mean(loss.predict(out) == labels))
+    return result
