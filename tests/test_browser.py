@@ -197,3 +197,253 @@ def test_progress_bars_show_finished(built_site: Site, server: str, page) -> Non
             value, high = bar.evaluate("b => [b.value, b.max]")
             assert value == high, f"{path}: a progress bar stopped at {value}/{high}"
     assert bars, "no progress bar anywhere on the site"
+
+
+# -- playgrounds (nnscratch.playground): training live in the page ---------------------
+
+PLAYGROUND = "[data-nn-playground]"
+CANVAS_PICTURE = "c => c.toDataURL()"
+
+
+def _playground_pages(site: Site) -> list[str]:
+    return [
+        p for p in site_pages(site) if "data-nn-playground" in (site.html / p).read_text("utf-8")
+    ]
+
+
+def _ready(tab, path: str) -> list:
+    tab.wait_for_function(
+        f"() => [...document.querySelectorAll('{PLAYGROUND}')]"
+        ".every(el => el.getAttribute('data-nn-ready') === '1')",
+        timeout=20_000,
+    )
+    playgrounds = tab.locator(PLAYGROUND).all()
+    assert playgrounds, f"{path}: no playground found"
+    return playgrounds
+
+
+def _readout(pg, name: str) -> str:
+    return pg.locator(f"output[name=out-{name}]").inner_text()
+
+
+def test_pressing_train_trains_every_playground(built_site: Site, server: str, page) -> None:
+    """Train (pressed with the keyboard) changes the regions and the loss; pause stops it."""
+    tab, outside = page
+    pages = _playground_pages(built_site)
+    assert pages, "no page has a playground (nnscratch.playground)"
+    for path in pages:
+        open_page(tab, server, path)
+        for pg in _ready(tab, path):
+            regions = pg.locator("canvas.nn-pg-regions")
+            before = (regions.evaluate(CANVAS_PICTURE), _readout(pg, "loss"))
+            assert _readout(pg, "epoch") == "0"
+            pg.locator("button[name=train]").focus()
+            tab.keyboard.press("Enter")
+            tab.wait_for_function(
+                "el => parseInt(el.textContent, 10) >= 2",
+                arg=pg.locator("output[name=out-epoch]").element_handle(),
+                timeout=20_000,
+            )
+            pg.locator("button[name=pause]").click()
+            after = (regions.evaluate(CANVAS_PICTURE), _readout(pg, "loss"))
+            assert after[0] != before[0], f"{path}: training did not change the decision regions"
+            assert after[1] != before[1], f"{path}: training did not change the loss read-out"
+            epoch = _readout(pg, "epoch")
+            tab.wait_for_timeout(300)
+            assert _readout(pg, "epoch") == epoch, f"{path}: pause did not stop training"
+    assert not outside, f"requests outside the site: {outside}"
+
+
+def _run(pg, steps: int, change=None) -> str:
+    """From the chapter's start, with one control changed, press step ``steps`` times."""
+    pg.locator("button[name=original]").click()
+    if change is not None:
+        change()
+    pg.locator("button[name=reset]").click()
+    pg.locator("button[name=step]").evaluate(
+        f"b => {{ for (let k = 0; k < {steps}; k++) b.click(); }}"
+    )
+    return _readout(pg, "weights") + " | " + _readout(pg, "loss")
+
+
+def _alternatives(pg) -> dict:
+    """For every control: a way to change it (as a reader would) and undo the change."""
+    changes = {}
+    for name in ("lr", "momentum", "hidden", "seed"):
+        field = pg.locator(f"input[name={name}]")
+        value = float(field.input_value())
+        other = {"lr": value / 2, "momentum": 0.5 if value == 0 else 0.0}.get(name, value + 1)
+        text = f"{other:g}" if name in ("lr", "momentum") else str(int(other))
+
+        def change(field=field, text=text) -> None:
+            field.fill(text)
+            field.press("Enter")
+            field.dispatch_event("change")
+
+        changes[name] = change
+    for name in ("activation", "loss", "batch"):
+        select = pg.locator(f"select[name={name}]")
+        options = select.locator("option").evaluate_all("os => os.map(o => o.value)")
+        other = next(o for o in options if o != select.input_value())
+
+        def choose(select=select, other=other) -> None:
+            select.select_option(other)
+
+        changes[name] = choose
+    return changes
+
+
+def test_every_playground_control_changes_the_next_run(built_site: Site, server: str, page) -> None:
+    """Each control, changed alone (on a fresh page), changes the weights or the loss that
+    the same number of steps from the same start reaches; a new start says it is new."""
+    tab, outside = page
+    pages = _playground_pages(built_site)
+    assert pages, "no page has a playground (nnscratch.playground)"
+    names = ("lr", "momentum", "hidden", "activation", "loss", "batch", "seed")
+    for path in pages:
+        open_page(tab, server, path)
+        for k in range(len(_ready(tab, path))):
+            pg = tab.locator(PLAYGROUND).nth(k)
+            n = len(pg.evaluate("el => JSON.parse(el.querySelector('.nn-pg-data').textContent).t"))
+            steps = max(n, 8)
+            labels = pg.locator("label").all_inner_texts()
+            assert len(labels) == len(names), f"{path}: controls without labels ({labels})"
+            baseline = _run(pg, steps)
+            assert _run(pg, steps) == baseline, f"{path}: two identical runs differ"
+            for name in names:
+                tab.reload(wait_until="load")
+                _ready(tab, path)
+                pg = tab.locator(PLAYGROUND).nth(k)
+                control = pg.locator(f"[name={name}]").first
+                if name == "activation" and pg.locator("input[name=hidden]").input_value() == "0":
+                    assert control.is_disabled(), f"{path}: activation offered with no hidden layer"
+                    continue
+                changed = _run(pg, steps, _alternatives(pg)[name])
+                assert changed != baseline, f"{path}: changing {name!r} did not change the run"
+                if name in ("hidden", "seed"):
+                    assert "differs from the chapter" in _readout(pg, "status")
+    assert not outside, f"requests outside the site: {outside}"
+
+
+def test_playgrounds_fit_a_phone_and_answer_touch(browser, built_site: Site, server: str) -> None:
+    """On a 390-px-wide touch screen nothing sticks out, and a tap on train trains."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    try:
+        tab = context.new_page()
+        for path in _playground_pages(built_site):
+            open_page(tab, server, path)
+            for pg in _ready(tab, path):
+                box = pg.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 390, f"{path}: too wide {box}"
+                for control in pg.locator("input, select, button").all():
+                    c = control.bounding_box()
+                    assert c["x"] + c["width"] <= 390, f"{path}: a control sticks out: {c}"
+                    assert c["height"] >= 24, f"{path}: a control is too small to tap: {c}"
+                pg.locator("button[name=train]").tap()
+                tab.wait_for_function(
+                    "el => parseInt(el.textContent, 10) >= 1",
+                    arg=pg.locator("output[name=out-epoch]").element_handle(),
+                    timeout=20_000,
+                )
+                pg.locator("button[name=pause]").tap()
+            width = tab.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= 390, f"{path}: the page scrolls sideways on a phone ({width} px)"
+    finally:
+        context.close()
+
+
+def test_playground_speed_in_the_browser(built_site: Site, server: str, page) -> None:
+    """Report how many training steps per second the page's script reaches."""
+    tab, _ = page
+    path = _playground_pages(built_site)[0]
+    open_page(tab, server, path)
+    pg = _ready(tab, path)[0]
+    rate = pg.evaluate(
+        """root => {
+          const c = root.nnPlayground.core, cfg = JSON.parse(
+            root.querySelector('script.nn-pg-data').textContent);
+          const X = Float64Array.from(cfg.X), T = Float64Array.from(cfg.t), n = cfg.t.length;
+          const net = c.copyNet(cfg.start), v = c.zeroLike(net);
+          const o = {activation: cfg.activation, loss: cfg.loss, lr: 1e-3, momentum: 0};
+          let steps = 0; const t0 = performance.now();
+          while (performance.now() - t0 < 500) {
+            for (let k = 0; k < 1000; k++) c.step(net, v, X, T, [k % n], o);
+            steps += 1000;
+          }
+          return steps / ((performance.now() - t0) / 1000);
+        }"""
+    )
+    print(f"\nplayground on {path}: {rate:,.0f} per-example steps per second (headless Chromium)")
+    assert rate > 1000
+
+
+# -- dark mode ---------------------------------------------------------------------------
+
+FIGURES = "[data-nn-explore], [data-nn-playground]"
+COLOURS = """(figure) => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const backdrop = (el) => {   // the colour actually behind an element
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const box = figure.parentElement;
+  return {
+    page: backdrop(document.body),
+    behind: backdrop(figure),
+    text: rgb(getComputedStyle(figure).color).slice(0, 3),
+    boxPadding: getComputedStyle(box).paddingTop,
+    filters: [...figure.querySelectorAll('img, canvas')].map(i => getComputedStyle(i).filter),
+  };
+}"""
+
+
+def _luminance(rgb: list[float]) -> float:
+    def channel(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: list[float], b: list[float]) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _switch_theme(tab, mode: str) -> None:
+    """Press the theme's own switch button until the page is in ``mode``."""
+    for _ in range(4):
+        if tab.evaluate("() => document.documentElement.dataset.theme") == mode:
+            return
+        tab.locator(".theme-switch-button").first.click()
+    assert tab.evaluate("() => document.documentElement.dataset.theme") == mode
+
+
+def test_interactive_figures_read_well_in_light_and_dark_mode(
+    built_site: Site, server: str, page
+) -> None:
+    """In both modes a figure sits on the page's own background, its text contrasts with
+    it, and no picture is dimmed by the theme's filter."""
+    tab, outside = page
+    pages = [p for p in site_pages(built_site) if p in set(_figure_pages(built_site))]
+    pages += [p for p in _playground_pages(built_site) if p not in pages]
+    assert pages, "no page has an interactive figure"
+    for path in pages:
+        open_page(tab, server, path)
+        for mode in ("dark", "light"):
+            _switch_theme(tab, mode)
+            for figure in tab.locator(FIGURES).all():
+                seen = figure.evaluate(COLOURS)
+                where = f"{path} ({mode} mode)"
+                assert seen["behind"] == seen["page"], f"{where}: figure box {seen}"
+                assert seen["boxPadding"] in ("0px", ""), f"{where}: figure in a padded box"
+                assert _contrast(seen["text"], seen["page"]) >= 4.5, f"{where}: text {seen}"
+                assert all(f == "none" for f in seen["filters"]), f"{where}: dimmed {seen}"
+        _switch_theme(tab, "light")
+    assert not outside, f"requests outside the site: {outside}"

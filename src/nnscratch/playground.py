@@ -69,7 +69,7 @@ DATA_ATTRIBUTE = "data-nn-playground"
 
 ACTIVATIONS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
 LOSSES = {"squared": "squared error", "cross-entropy": "cross-entropy", "perceptron": "perceptron"}
-BATCHES = {"example": "per example (shuffled)", "full": "full batch"}
+BATCHES = {"example": "per example", "full": "full batch"}
 
 
 def script() -> str:
