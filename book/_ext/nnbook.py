@@ -17,8 +17,10 @@ happens. ``_config.yml`` therefore tells MyST-NB never to choose the widget view
   font-awesome stylesheet that matplotlib's ``to_jshtml`` links from a CDN (the
   theme ships its own icons).
 
-Interactive figures from ``nnscratch.interactive`` carry their own HTML view and
-need nothing from here.
+Interactive figures from ``nnscratch.interactive`` and ``nnscratch.playground``
+carry their own HTML view, and their own small style sheet for the theme's light
+and dark modes (``nnscratch.interactive.FIGURE_STYLE``), so they need nothing from
+here and look the same in JupyterLab.
 """
 
 from __future__ import annotations
