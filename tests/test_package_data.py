@@ -123,3 +123,121 @@ def test_negative_and_out_of_range_labels_are_named_not_wrapped():
         match="accuracy: expected y_true to be class labels, probabilities or rows of scores, got strings",
     ):
         metrics.accuracy(["cat", "dog"], [0, 1])
+
+
+# -- issue 13: data helpers in the package's own words -------------------------------
+
+SMALL_X, SMALL_Y = np.arange(20.0).reshape(10, 2), np.array([0, 1] * 5)
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "options", "error", "message"),
+    [
+        (SMALL_X, SMALL_Y[:9], {}, ValueError, "split: X has 10 rows but y has 9"),
+        (SMALL_X, ["a", "b"] * 5, {}, TypeError, "split: expected y to hold numbers, got strings"),
+        (
+            SMALL_X,
+            np.r_[np.nan, SMALL_Y[1:]],
+            {},
+            ValueError,
+            r"split: y contains NaN or infinity \(1 NaN of 10 entries, the first at index 0\)",
+        ),
+        (
+            np.r_[[[np.nan, 1.0]], SMALL_X[1:]],
+            SMALL_Y,
+            {},
+            ValueError,
+            r"split: X contains NaN or infinity \(1 NaN of 20 entries, the first at index \(0, 0\)\)",
+        ),
+        (
+            "digits",
+            SMALL_Y,
+            {},
+            TypeError,
+            "split: expected X to be an array of numbers, got the string 'digits'",
+        ),
+        (
+            SMALL_X,
+            SMALL_Y,
+            {"test_size": "0.2"},
+            TypeError,
+            "split: expected test_size to be a number, not the string '0.2'",
+        ),
+        (
+            SMALL_X,
+            SMALL_Y,
+            {"test_size": 20},
+            ValueError,
+            "split: expected 0 < test_size < 1, got 20.0",
+        ),
+        (
+            SMALL_X,
+            np.arange(10),
+            {},
+            ValueError,
+            r"split: class 0 has only 1 example; a stratified split needs at least 2 of each class \(or pass stratify=False\)",
+        ),
+        (
+            SMALL_X,
+            SMALL_Y + 0.5,
+            {},
+            TypeError,
+            "split: expected y to be integer class labels, got 0.5 at index 0",
+        ),
+        (
+            SMALL_X,
+            SMALL_Y,
+            {"test_size": 0.1},
+            ValueError,
+            "split: a stratified split of 10 examples of 2 classes needs at least one of each class on both sides; test_size=0.1 puts 1 in the test part",
+        ),
+    ],
+)
+def test_split_refuses_in_its_own_words(X, y, options, error, message):
+    with pytest.raises(error, match=message):
+        data.split(X, y, **options)
+
+
+def test_split_without_stratify_takes_any_numbers():
+    _, _, y_train, y_test = data.split(SMALL_X, SMALL_Y + 0.5, stratify=False)
+    assert len(y_train) == 8 and len(y_test) == 2
+
+
+@pytest.mark.parametrize(
+    ("y", "n_classes", "error", "message"),
+    [
+        (
+            ["a", "b"],
+            None,
+            TypeError,
+            "one_hot: expected integer class labels, got strings of dtype <U1",
+        ),
+        (
+            [0, np.nan],
+            None,
+            ValueError,
+            r"one_hot: labels contain NaN or infinity \(1 NaN of 2 entries, the first at index 1\)",
+        ),
+        (
+            [0, -1],
+            3,
+            ValueError,
+            "one_hot: expected integer class labels 0..2, got a negative label, -1, at index 1",
+        ),
+        (
+            np.eye(3),
+            None,
+            ValueError,
+            r"one_hot: expected labels of shape \(n,\), got \(3, 3\): rows already one-hot\?",
+        ),
+        (
+            [0, 1],
+            "3",
+            TypeError,
+            "one_hot: expected n_classes to be a positive int, got the string '3'",
+        ),
+    ],
+)
+def test_one_hot_refuses_in_its_own_words(y, n_classes, error, message):
+    with pytest.raises(error, match=message):
+        data.one_hot(y, n_classes)

@@ -16,7 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import check_labels
+from ._checks import check_hyperparameter, check_labels, describe, nonfinite
+from .layers import check_seed
 
 
 class Barcodes(NamedTuple):
@@ -130,22 +131,79 @@ def split(X, y, *, test_size: float = 0.2, seed: int = 0, stratify: bool = True)
     """``X_train, X_test, y_train, y_test``: a seeded split that keeps class
     proportions the same in both parts (stratified). The same as scikit-learn's
     ``train_test_split(X, y, test_size=test_size, random_state=seed, stratify=y)``.
+
+    With ``stratify=True`` (the default) ``y`` must hold integer class labels, at
+    least two examples of each class; ``stratify=False`` takes any numbers.
     """
     from sklearn.model_selection import train_test_split
 
-    if not 0 < test_size < 1:
-        raise ValueError(f"split: expected 0 < test_size < 1, got {test_size}")
+    test_size = check_hyperparameter("split", "test_size", test_size, low=0.0, high=1.0)
+    check_seed("split", seed)
+    X_arr, y_arr = (_numbers("split", name, a) for name, a in (("X", X), ("y", y)))
+    if len(X_arr) != len(y_arr):
+        raise ValueError(f"split: X has {len(X_arr)} rows but y has {len(y_arr)}")
+    if stratify:
+        labels = check_labels("split", y_arr.reshape(len(y_arr), -1)[:, 0], None, "y")
+        if y_arr.ndim != 1:
+            raise ValueError(
+                f"split: expected y to be labels of shape (n,) to stratify by, got {y_arr.shape}"
+            )
+        counts = np.bincount(labels)
+        lonely = np.flatnonzero(counts == 1)
+        if lonely.size:
+            raise ValueError(
+                f"split: class {lonely[0]} has only 1 example; a stratified split needs at "
+                "least 2 of each class (or pass stratify=False)"
+            )
+        n_test = int(np.ceil(test_size * len(labels)))
+        n_classes = int(np.count_nonzero(counts))
+        if not n_classes <= n_test <= len(labels) - n_classes:
+            raise ValueError(
+                f"split: a stratified split of {len(labels)} examples of {n_classes} classes "
+                f"needs at least one of each class on both sides; test_size={test_size:g} "
+                f"puts {n_test} in the test part"
+            )
     return train_test_split(
         X, y, test_size=test_size, random_state=seed, stratify=y if stratify else None
     )
 
 
+def _numbers(owner: str, name: str, a) -> np.ndarray:
+    """``a`` as an array of finite numbers (any numeric dtype kept), or an error naming it."""
+    if a is None or isinstance(a, str):
+        raise TypeError(f"{owner}: expected {name} to be an array of numbers, got {describe(a)}")
+    arr = np.asarray(a)
+    if arr.dtype.kind not in "iubf":
+        got = "strings" if arr.dtype.kind in "US" else f"values of dtype {arr.dtype}"
+        raise TypeError(f"{owner}: expected {name} to hold numbers, got {got}")
+    if arr.ndim == 0:
+        raise ValueError(f"{owner}: expected {name} with one row per example, got {a!r}")
+    where = nonfinite(arr) if arr.dtype.kind == "f" else ""
+    if where:
+        raise ValueError(f"{owner}: {name} contains NaN or infinity ({where})")
+    return arr
+
+
 def one_hot(y, n_classes: int | None = None, dtype=np.float64) -> np.ndarray:
-    """Integer labels → rows with a single 1: ``one_hot([2, 0], 3) = [[0,0,1], [1,0,0]]``."""
-    y = np.asarray(y)
+    """Integer labels → rows with a single 1: ``one_hot([2, 0], 3) = [[0,0,1], [1,0,0]]``.
+
+    Without ``n_classes`` there are as many columns as the largest label + 1.
+    """
+    if n_classes is not None and (
+        not isinstance(n_classes, int | np.integer) or isinstance(n_classes, bool) or n_classes < 1
+    ):
+        raise TypeError(
+            f"one_hot: expected n_classes to be a positive int, got {describe(n_classes)}"
+        )
+    y_arr = np.asarray(y)
+    if y_arr.ndim == 2 and y_arr.shape[1] > 1:
+        raise ValueError(
+            f"one_hot: expected labels of shape (n,), got {y_arr.shape}: rows already one-hot? "
+            "then use them as they are (or y.argmax(axis=1) for labels)"
+        )
+    y = check_labels("one_hot", y_arr, n_classes)
     if n_classes is None:
         n_classes = int(y.max()) + 1 if y.size else 0
-    y = check_labels("one_hot", y, n_classes)
     out = np.zeros((len(y), n_classes), dtype=dtype)
     out[np.arange(len(y)), y] = 1
     return out
@@ -159,8 +217,14 @@ def batches(
     n = len(X)
     if len(y) != n:
         raise ValueError(f"batches: X has {n} rows but y has {len(y)}")
-    if not isinstance(batch_size, int | np.integer) or batch_size < 1:
-        raise ValueError(f"batches: expected a positive int batch_size, got {batch_size!r}")
+    if (
+        not isinstance(batch_size, int | np.integer)
+        or isinstance(batch_size, bool)
+        or batch_size < 1
+    ):
+        raise ValueError(f"batches: expected a positive int batch_size, got {describe(batch_size)}")
+    if seed is not None:
+        check_seed("batches", seed)
     order = np.arange(n) if seed is None else np.random.default_rng(seed).permutation(n)
     for start in range(0, n, batch_size):
         idx = order[start : start + batch_size]

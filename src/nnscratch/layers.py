@@ -464,8 +464,7 @@ def check_seed(owner: str, seed, *, otherwise: str = "") -> None:
         return
     if seed is None:
         raise TypeError(
-            f"{owner}: pass seed=<int> for a random initialisation "
-            f"(every random thing in this course is seeded){otherwise}"
+            f"{owner}: pass seed=<int> (every random thing in this course is seeded){otherwise}"
         )
     if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
         raise TypeError(f"{owner}: expected seed to be an int >= 0, got {describe(seed)}")
