@@ -57,3 +57,17 @@ def test_check_hyperparameter_names_a_class_passed_for_a_number():
 
     with pytest.raises(TypeError, match=r"got the class Adam$"):
         check_hyperparameter("fit", "lr", Adam)
+
+
+def test_a_model_passed_for_a_hyperparameter_says_how_optimisers_are_made():
+    import nnscratch as nn
+
+    model = nn.mlp([2, 3], seed=0)
+    with pytest.raises(
+        TypeError,
+        match=r"Adam: expected learning rate lr to be a number, got the layer Sequential; "
+        r"Adam is made with numbers, e.g. Adam\(0.001\), and fit hands it the model",
+    ):
+        nn.Adam(model)  # the PyTorch habit: Adam(model.parameters())
+    with pytest.raises(TypeError, match="L2: expected strength to be a number, got the layer"):
+        nn.L2(model)

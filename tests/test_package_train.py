@@ -179,8 +179,9 @@ def test_a_loss_that_grows_a_thousandfold_stops_training_while_still_finite():
     seen = []
     with pytest.raises(
         nn.TrainingDiverged,
-        match=r"fit: the loss grew from 3024 on the first batch to 1.134e\+41 at epoch 2, batch 1, "
-        r"past 3.024e\+06 .*learning rate 1e\+06.*lr=100000",
+        match=r"fit: the loss grew from 3024 on the first batch to 1.134e\+41 at epoch 2, batch 1 "
+        r"\(past the limit 3.024e\+06 = max_loss_growth × max\(first loss, 1\)\), "
+        r"with learning rate 1e\+06.*lr=100000",
     ):
         nn.fit(
             nn.mlp([2, 8, 1], nn.ReLU, seed=0),
@@ -302,7 +303,7 @@ def fit_xor(**changes):
         (
             {"model": nn.Sequential},
             TypeError,
-            "fit: expected model to be a layer or a Sequential .*got the class Sequential itself",
+            r"fit: expected model to be a layer or a Sequential .*got the class Sequential itself; create one first: Sequential\(Linear\(...\), ReLU\(\), Linear\(...\)\), or mlp\(sizes, ReLU, seed=0\)",
         ),
         (
             {"metrics": "accuracy"},

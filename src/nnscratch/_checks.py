@@ -158,7 +158,10 @@ def check_labels(owner: str, y, n_classes: int | None, name: str = "labels") -> 
 
 def _construct(cls: type) -> str:
     """How to create an instance of ``cls``: ``MSE()``, or ``GradientDescent(...)``
-    when it needs arguments."""
+    when it needs arguments (or the class's own ``construct_hint``)."""
+    hint = getattr(cls, "construct_hint", None)
+    if isinstance(hint, str):
+        return hint
     try:
         needs = any(
             p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
@@ -183,7 +186,12 @@ def describe(value, kind: type | tuple | None = None) -> str:
         return f"an array of shape {value.shape}"
     if value is None:
         return "None"
-    return f"{value!r} (of type {type(value).__name__})"
+    if callable(getattr(value, "forward", None)):
+        return f"the layer {getattr(value, 'name', type(value).__name__)}"
+    shown = repr(value)
+    if "\n" in shown or len(shown) > 60:
+        return f"a {type(value).__name__}"
+    return f"{shown} (of type {type(value).__name__})"
 
 
 def check_hyperparameter(
@@ -223,7 +231,12 @@ def check_hyperparameter(
     if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
         real = True
     if not real:
-        raise TypeError(f"{owner}: expected {name} to be a number, got {describe(value)}")
+        hint = (
+            f"; {owner} is made with numbers, e.g. {owner}(0.001), and fit hands it the model"
+            if callable(getattr(value, "forward", None))
+            else ""
+        )
+        raise TypeError(f"{owner}: expected {name} to be a number, got {describe(value)}{hint}")
     value = float(value)
     if not np.isfinite(value):
         raise ValueError(f"{owner}: expected {wanted}, got {value} (not a finite number)")

@@ -327,6 +327,8 @@ class Sequential(Layer):
     the first layer. ``backward`` runs the layers in reverse: the chain rule.
     """
 
+    construct_hint = "Sequential(Linear(...), ReLU(), Linear(...)), or mlp(sizes, ReLU, seed=0)"
+
     def __init__(self, *layers: Layer) -> None:
         # no Layer.__init__: params and grads are views of the layers' own
         self._x = self._out = None

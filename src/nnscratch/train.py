@@ -275,12 +275,11 @@ def fit(
                 if not math.isfinite(val_loss):
                     bar.close()
                     raise TrainingDiverged(
-                        _advice(
-                            f"the validation loss became {val_loss} after epoch {epoch + 1} "
-                            f"(training loss {total / n:.4g}): the outputs on the "
-                            "validation set overflow",
-                            optimizer,
-                        )
+                        f"fit: the validation loss became {val_loss} after epoch "
+                        f"{epoch + 1} (training loss {total / n:.4g}): the model's outputs "
+                        "on the validation set overflow. Check that X_val is scaled like X "
+                        "(the same preprocessing); if the training loss grows too, try a "
+                        f"learning rate about 10 times smaller (lr={optimizer.lr / 10:g})."
                     )
                 history["val_loss"].append(val_loss)
                 if track_acc:
@@ -296,8 +295,8 @@ def _diverged(value, first, limit, epoch, start, batch_size, optimizer) -> str:
     where = f"at epoch {epoch + 1}, batch {start // batch_size + 1}"
     if math.isfinite(value):
         what = (
-            f"the loss grew from {first:.4g} on the first batch to {value:.4g} {where}, "
-            f"past {limit:.4g} (max_loss_growth × max(first loss, 1)): it is blowing up"
+            f"the loss grew from {first:.4g} on the first batch to {value:.4g} {where} "
+            f"(past the limit {limit:.4g} = max_loss_growth × max(first loss, 1))"
         )
     else:
         what = f"the loss became {value} {where}"
