@@ -340,3 +340,10 @@ def test_hyperparameters_of_layers_are_numbers():
         TypeError, match="Linear: expected n_in to be a positive int, got the string '64'"
     ):
         nn.Linear("64", 10, seed=0)
+
+
+def test_mlp_takes_any_sequence_of_int_sizes():
+    for sizes in ([3, 4, 2], (3, 4, 2), range(3, 5), np.array([3, 4, 2])):
+        assert nn.mlp(sizes, seed=0)[0].n_in == 3
+    with pytest.raises(ValueError, match=r"got \[3, 4.0, 2\]"):
+        nn.mlp([3, 4.0, 2])

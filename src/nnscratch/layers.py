@@ -500,7 +500,8 @@ def mlp(
             f"mlp: expected activation to be a layer class such as ReLU, got {describe(activation)}"
         )
     if (
-        not isinstance(sizes, list | tuple)
+        not isinstance(sizes, list | tuple | range | np.ndarray)
+        or np.ndim(sizes) != 1
         or len(sizes) < 2
         or not all(isinstance(n, int | np.integer) and not isinstance(n, bool) for n in sizes)
     ):
@@ -513,6 +514,7 @@ def mlp(
         init = "he" if activation in (ReLU, ELU) else "glorot"
     streams = np.random.SeedSequence(seed).spawn(len(sizes) - 1)
     layers: list[Layer] = []
+    sizes = [int(n) for n in sizes]
     for stream, n_in, n_out in zip(streams, sizes[:-1], sizes[1:], strict=True):
         if layers:
             layers.append(activation())
