@@ -1,8 +1,18 @@
-"""Input validation shared by every part of the package.
+"""Input validation shared by every part of the package: one check for each kind
+of argument.
+
+* arrays of numbers — :func:`as_float_array` (ragged lists, strings, NaN refused);
+  where non-finite entries are — :func:`nonfinite`;
+* shapes — :func:`check_batch`, :func:`check_same_shape`;
+* class labels — :func:`check_labels`;
+* numbers a learner sets (learning rates, strengths…) — :func:`check_hyperparameter`;
+* objects of a kind (a loss, an optimiser…) — :func:`check_instance`;
+* seeds — :func:`check_seed`.
 
 Each check raises an error that names *who* is complaining, *what* it expected
-and *what* it got, so that a mistake surfaces where it is made instead of as a
-broadcasting surprise three calls later.
+and *what* it got — and the likely slip, such as a class passed where an instance
+belongs (:func:`describe`) — so that a mistake surfaces where it is made instead
+of as a broadcasting surprise three calls later.
 """
 
 from __future__ import annotations
@@ -257,3 +267,15 @@ def check_instance(owner: str, name: str, value, kind: type | tuple, example: st
     instance, ``loss=MSE`` for ``loss=MSE()``, is named as that slip)."""
     if not isinstance(value, kind):
         raise TypeError(f"{owner}: expected {name} to be {example}, got {describe(value, kind)}")
+
+
+def check_seed(owner: str, seed, *, otherwise: str = "") -> None:
+    """A seed is a non-negative int (or a ``SeedSequence``): never None, a float or text."""
+    if isinstance(seed, np.random.SeedSequence):
+        return
+    if seed is None:
+        raise TypeError(
+            f"{owner}: pass seed=<int> (every random thing in this course is seeded){otherwise}"
+        )
+    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
+        raise TypeError(f"{owner}: expected seed to be an int >= 0, got {describe(seed)}")

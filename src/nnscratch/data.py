@@ -16,8 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import check_hyperparameter, check_labels, describe, nonfinite
-from .layers import check_seed
+from ._checks import check_hyperparameter, check_labels, check_seed, describe, nonfinite
 
 
 class Barcodes(NamedTuple):

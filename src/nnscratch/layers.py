@@ -25,6 +25,7 @@ from ._checks import (
     check_batch,
     check_hyperparameter,
     check_same_shape,
+    check_seed,
     describe,
     nonfinite,
 )
@@ -458,18 +459,6 @@ class Sequential(Layer):
     def __repr__(self) -> str:
         lines = [f"  ({i}) {layer!r}" for i, layer in enumerate(self.layers)]
         return "Sequential(\n" + "\n".join(lines) + f"\n)  # {self.n_params} parameters"
-
-
-def check_seed(owner: str, seed, *, otherwise: str = "") -> None:
-    """A seed is a non-negative int (or a ``SeedSequence``): never None, a float or text."""
-    if isinstance(seed, np.random.SeedSequence):
-        return
-    if seed is None:
-        raise TypeError(
-            f"{owner}: pass seed=<int> (every random thing in this course is seeded){otherwise}"
-        )
-    if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
-        raise TypeError(f"{owner}: expected seed to be an int >= 0, got {describe(seed)}")
 
 
 def mlp(

@@ -13,8 +13,14 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ._checks import as_float_array, check_hyperparameter, check_instance, describe
-from .layers import Layer, check_seed
+from ._checks import (
+    as_float_array,
+    check_hyperparameter,
+    check_instance,
+    check_seed,
+    describe,
+)
+from .layers import Layer
 from .losses import Loss
 from .metrics import as_labels
 from .optim import Optimizer
