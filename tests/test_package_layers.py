@@ -347,3 +347,14 @@ def test_mlp_takes_any_sequence_of_int_sizes():
         assert nn.mlp(sizes, seed=0)[0].n_in == 3
     with pytest.raises(ValueError, match=r"got \[3, 4.0, 2\]"):
         nn.mlp([3, 4.0, 2])
+
+
+def test_lists_and_integer_inputs_take_the_models_dtype():
+    model = nn.mlp([3, 2], seed=0, dtype=np.float32)
+    assert model.forward([[1, 2, 3]]).dtype == np.float32
+    assert model.forward(np.array([[1, 2, 3]])).dtype == np.float32
+    with pytest.raises(
+        TypeError,
+        match=r"expected input of dtype float32 .*got float64; convert with x.astype\(np.float32\)",
+    ):
+        model.forward(np.ones((1, 3)))

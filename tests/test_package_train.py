@@ -392,3 +392,15 @@ def test_evaluate_reports_accuracy_only_for_class_targets():
         "accuracy",
     }
     assert set(nn.evaluate(model, nn.MSE(), X, y + 0.25)) == {"loss"}
+
+
+def test_integer_inputs_train_a_float32_model_and_float64_ones_are_named():
+    X, y = np.arange(12).reshape(4, 3), [0, 1, 1, 0]
+    model = nn.mlp([3, 2], seed=0, dtype=np.float32)
+    nn.fit(model, nn.SoftmaxCrossEntropy(), nn.Adam(), X, y, progress=False)
+    assert model.params["0.W"].dtype == np.float32
+    with pytest.raises(
+        TypeError,
+        match=r"fit: X has dtype float64 but the model's parameters are float32; convert with X.astype\(np.float32\)",
+    ):
+        nn.fit(model, nn.SoftmaxCrossEntropy(), nn.Adam(), X * 1.0, y, progress=False)

@@ -22,25 +22,27 @@ import inspect
 import numpy as np
 
 
-def as_float_array(owner: str, name: str, x, *, ndim: int | None = None) -> np.ndarray:
+def as_float_array(owner: str, name: str, x, *, ndim: int | None = None, dtype=None) -> np.ndarray:
     """Return `x` as a floating numpy array, or raise a readable error.
 
-    Lists and integer or bool arrays are converted to float64; float32 and float64
-    arrays are kept as they are. Ragged lists, strings, NaN and infinity are refused.
+    Lists and integer or bool arrays are converted to ``dtype`` (float64 unless given,
+    e.g. a model's own dtype); float32 and float64 arrays are kept as they are.
+    Ragged lists, strings, NaN and infinity are refused.
     """
+    dtype = np.float64 if dtype is None else dtype
     if not isinstance(x, np.ndarray):
         if x is None or isinstance(x, str) or hasattr(x, "forward"):
             raise TypeError(
                 f"{owner}: expected {name} to be an array of numbers, got {_not_an_array(x)}"
             )
         try:
-            x = np.asarray(x, dtype=np.float64)
+            x = np.asarray(x, dtype=dtype)
         except (TypeError, ValueError) as err:
             raise TypeError(
                 f"{owner}: expected {name} to be an array of numbers, got {_not_an_array(x)}"
             ) from err
     if x.dtype.kind in "biu":
-        x = x.astype(np.float64)
+        x = x.astype(dtype)
     elif x.dtype.kind != "f":
         got = f"strings (dtype {x.dtype})" if x.dtype.kind in "US" else f"dtype {x.dtype}"
         raise TypeError(f"{owner}: expected {name} to hold real numbers, got {got}")

@@ -33,6 +33,14 @@ from ._checks import (
 Params = dict[str, np.ndarray]
 
 
+def param_dtype(model) -> np.dtype | None:
+    """The dtype of a model's parameters (``None`` if it has none): lists and integer
+    inputs are converted to it, so ``model([[1, 2]])`` works in float32 too."""
+    for _, p, _ in model.parameters():
+        return p.dtype
+    return None
+
+
 class Layer:
     """Base class: a differentiable map from one batch to another."""
 
@@ -60,7 +68,7 @@ class Layer:
     # -- the interface -----------------------------------------------------
     def forward(self, x) -> np.ndarray:
         """Output for the batch ``x``; remembers ``x`` and the output for backward."""
-        return self._forward(as_float_array(self.name, "input", x))
+        return self._forward(as_float_array(self.name, "input", x, dtype=param_dtype(self)))
 
     def _forward(self, x: np.ndarray) -> np.ndarray:
         self._x = x
@@ -417,7 +425,7 @@ class Sequential(Layer):
         return x
 
     def forward(self, x) -> np.ndarray:
-        x = as_float_array(self.name, "input", x, ndim=2)
+        x = as_float_array(self.name, "input", x, ndim=2, dtype=param_dtype(self))
         return self._forward(x)
 
     def _forward(self, x):

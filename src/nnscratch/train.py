@@ -20,7 +20,7 @@ from ._checks import (
     check_seed,
     describe,
 )
-from .layers import Layer
+from .layers import Layer, param_dtype
 from .losses import Loss
 from .metrics import as_labels
 from .optim import Optimizer
@@ -187,7 +187,13 @@ def fit(
     _check_callable("on_batch", on_batch, "(step, model, loss_value)")
     if max_loss_growth is not None:
         max_loss_growth = check_hyperparameter("fit", "max_loss_growth", max_loss_growth, low=1.0)
-    X = as_float_array("fit", "X", X, ndim=2)
+    dtype = param_dtype(model)
+    X = as_float_array("fit", "X", X, ndim=2, dtype=dtype)
+    if dtype is not None and X.dtype != dtype:
+        raise TypeError(
+            f"fit: X has dtype {X.dtype} but the model's parameters are {dtype}; "
+            f"convert with X.astype(np.{dtype})"
+        )
     if _length("y", y) != len(X):
         raise ValueError(f"fit: X has {len(X)} rows but y has {len(y)}")
     n_in = getattr(model, "n_in", None)
@@ -207,7 +213,7 @@ def fit(
                 "fit: expected validation=(X_val, y_val), a pair of inputs and targets, "
                 f"got {describe(validation)}; pass the labels too: validation=(X_val, y_val)"
             )
-        X_val = as_float_array("fit", "validation X", validation[0], ndim=2)
+        X_val = as_float_array("fit", "validation X", validation[0], ndim=2, dtype=X.dtype)
         if X_val.shape[1] != X.shape[1]:
             raise ValueError(
                 f"fit: validation X has {X_val.shape[1]} columns but X has {X.shape[1]}; "
