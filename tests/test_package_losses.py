@@ -303,3 +303,13 @@ def test_only_losses_add_up_to_a_loss():
         nn.SoftmaxCrossEntropy() + nn.Certainty
     total = sum([nn.SoftmaxCrossEntropy(), nn.Certainty(0.1)])
     assert repr(total) == "SoftmaxCrossEntropy() + Certainty(0.1)"
+
+
+def test_softmax_over_a_single_column_is_refused():
+    # softmax of one score is 1: the loss is 0 and its gradient 0, whatever the scores
+    with pytest.raises(
+        ValueError,
+        match=r"SoftmaxCrossEntropy: expected one score per class \(at least 2 columns\), got 1 column.*"
+        r"use BinaryCrossEntropy\(from_logits=True\)",
+    ):
+        nn.SoftmaxCrossEntropy()(np.array([[2.0], [-1.0]]), [1, 0])

@@ -257,6 +257,12 @@ class SoftmaxCrossEntropy(Loss):
 
     def prepare(self, pred, target):
         pred = as_float_array(self.name, "scores", pred, ndim=2)
+        if pred.shape[1] == 1:
+            raise ValueError(
+                f"{self.name}: expected one score per class (at least 2 columns), got 1 "
+                "column: the softmax of a single score is always 1, so nothing would be "
+                "learned; for yes/no targets use BinaryCrossEntropy(from_logits=True)"
+            )
         target = np.asarray(target)
         if target.ndim == 1:
             labels = check_labels(self.name, target, pred.shape[1])
