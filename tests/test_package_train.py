@@ -313,12 +313,17 @@ def fit_xor(**changes):
         (
             {"penalties": nn.L2(1e-4)},
             TypeError,
-            r"fit: expected penalties to be a list of weight penalties, got L2\(0.0001\).*put it in a list: penalties=\[L2\(0.0001\)\]",
+            r"fit: expected penalties to be a list of weight penalties, got a single one, L2\(0.0001\); put it in a list: penalties=\[L2\(0.0001\)\]",
         ),
         (
             {"penalties": [nn.Certainty(0.1)]},
             TypeError,
-            r"fit: penalties\[0\] is Certainty\(0.1\), a penalty on the predictions, not on the weights; add it to the loss instead: loss=SoftmaxCrossEntropy\(\) \+ Certainty\(0.1\)",
+            r"fit: Certainty\(0.1\) is a penalty on the predictions, not on the weights; add it to the loss instead: loss=SoftmaxCrossEntropy\(\) \+ Certainty\(0.1\)",
+        ),
+        (
+            {"penalties": nn.Certainty(0.1)},
+            TypeError,
+            r"fit: Certainty\(0.1\) is a penalty on the predictions, not on the weights",
         ),
         (
             {"penalties": [nn.L2]},

@@ -70,30 +70,27 @@ def _check_callable(name: str, f, signature: str) -> None:
 
 def _check_penalties(penalties) -> tuple:
     """Weight penalties, in a list: say what is wrong with anything else."""
-    if isinstance(penalties, Penalty | Loss) or isinstance(penalties, type):
+    if isinstance(penalties, Penalty):
         raise TypeError(
-            f"fit: expected penalties to be a list of weight penalties, got "
-            f"{describe(penalties, Penalty)}; put it in a list: penalties=[{penalties!r}]"
-            if isinstance(penalties, Penalty)
-            else f"fit: expected penalties to be a list of weight penalties, got "
-            f"{describe(penalties, Penalty)}"
+            f"fit: expected penalties to be a list of weight penalties, got a single one, "
+            f"{penalties!r}; put it in a list: penalties=[{penalties!r}]"
         )
-    if not isinstance(penalties, list | tuple):
+    listed = [penalties] if isinstance(penalties, Loss) else penalties
+    if not isinstance(listed, list | tuple):
         raise TypeError(
             "fit: expected penalties to be a list of weight penalties such as [L2(1e-4)], "
-            f"got {describe(penalties)}"
+            f"got {describe(penalties, Penalty)}"
         )
-    for i, penalty in enumerate(penalties):
+    for i, penalty in enumerate(listed):
         if isinstance(penalty, Loss):
             raise TypeError(
-                f"fit: penalties[{i}] is {penalty!r}, a penalty on the predictions, not on "
-                f"the weights; add it to the loss instead: loss=SoftmaxCrossEntropy() + "
-                f"{penalty!r}"
+                f"fit: {penalty!r} is a penalty on the predictions, not on the weights; "
+                f"add it to the loss instead: loss=SoftmaxCrossEntropy() + {penalty!r}"
             )
         check_instance(
             "fit", f"penalties[{i}]", penalty, Penalty, "a weight penalty such as L2(1e-4)"
         )
-    return tuple(penalties)
+    return tuple(listed)
 
 
 def _prepared(loss: Loss, width: int, dtype, y, what: str) -> np.ndarray:
