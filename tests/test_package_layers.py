@@ -358,3 +358,23 @@ def test_lists_and_integer_inputs_take_the_models_dtype():
         match=r"expected input of dtype float32 .*got float64; convert with x.astype\(np.float32\)",
     ):
         model.forward(np.ones((1, 3)))
+
+
+def test_sigmoid_slope_at_exactly_zero_is_a_quarter_under_autograd():
+    """autograd must see σ'(0) = 1/4 (the slope of |z| at 0 would make it 0)."""
+    import autograd
+    import autograd.numpy as anp
+
+    slope = autograd.grad(lambda z: nn.sigmoid(z, anp))(0.0)
+    assert slope == 0.25
+    z = np.array([[0.0, -1.5, 2.0]])
+    assert nn.gradcheck(nn.Sigmoid(), z).passed
+    big = np.linspace(-800, 800, 9)
+    assert np.array_equal(
+        nn.sigmoid(big),
+        np.where(
+            big >= 0,
+            1 / (1 + np.exp(-np.abs(big))),
+            np.exp(-np.abs(big)) / (1 + np.exp(-np.abs(big))),
+        ),
+    )

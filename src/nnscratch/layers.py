@@ -213,8 +213,10 @@ class Linear(Layer):
 def sigmoid(z, xp=np):
     """``σ(z) = 1 / (1 + e^{-z})``, written so that ``e^{...}`` never overflows:
     ``e = e^{-|z|}`` gives ``1 / (1 + e)`` for ``z ≥ 0`` and the equal ``e / (1 + e)``
-    for ``z < 0``."""
-    e = xp.exp(-xp.abs(z))
+    for ``z < 0``. (``|z|`` is written as ``where(z ≥ 0, z, −z)``: the same numbers, but
+    autograd then differentiates it as ``z`` at ``z = 0``, where the slope of ``abs``
+    would count as 0 and make ``σ′(0)`` come out 0 instead of ¼.)"""
+    e = xp.exp(-xp.where(z >= 0, z, -z))
     return xp.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
