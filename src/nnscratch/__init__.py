@@ -7,10 +7,15 @@ per idea — read them in this order:
 * :mod:`~nnscratch.losses` — how wrong a prediction is, and its gradient;
 * :mod:`~nnscratch.regularizers` — soft preferences on weights and predictions;
 * :mod:`~nnscratch.optim` — how to step downhill;
+  :mod:`~nnscratch.schedules` — how big a step, epoch by epoch;
 * :mod:`~nnscratch.gradcheck` — hand-derived gradients checked against ``autograd``;
+* :mod:`~nnscratch.jacobian` — a layer's full Jacobian, to see what backward never builds;
 * :mod:`~nnscratch.train` — the training loop, ``fit``;
+* :mod:`~nnscratch.deep` — residual layers, gradient clipping and per-layer monitors for deep nets;
 * :mod:`~nnscratch.data`, :mod:`~nnscratch.metrics` — data sets and scores;
-* ``nnscratch.plot`` and ``nnscratch.interactive`` — figures (imported on demand).
+* :mod:`~nnscratch.exercises` — self-checking exercises with sealed answers;
+* ``nnscratch.plot``, ``nnscratch.interactive`` and ``nnscratch.playground`` — figures,
+  frames for the static site, and a network that trains live in the page (imported on demand).
 """
 
 from .gradcheck import GradCheck, gradcheck
