@@ -354,31 +354,6 @@ def test_playgrounds_fit_a_phone_and_answer_touch(browser, built_site: Site, ser
         context.close()
 
 
-def test_playground_speed_in_the_browser(built_site: Site, server: str, page) -> None:
-    """Report how many training steps per second the page's script reaches."""
-    tab, _ = page
-    path = _playground_pages(built_site)[0]
-    open_page(tab, server, path)
-    pg = _ready(tab, path)[0]
-    rate = pg.evaluate(
-        """root => {
-          const c = root.nnPlayground.core, cfg = JSON.parse(
-            root.querySelector('script.nn-pg-data').textContent);
-          const X = Float64Array.from(cfg.X), T = Float64Array.from(cfg.t), n = cfg.t.length;
-          const net = c.copyNet(cfg.start), v = c.zeroLike(net);
-          const o = {activation: cfg.activation, loss: cfg.loss, lr: 1e-3, momentum: 0};
-          let steps = 0; const t0 = performance.now();
-          while (performance.now() - t0 < 500) {
-            for (let k = 0; k < 1000; k++) c.step(net, v, X, T, [k % n], o);
-            steps += 1000;
-          }
-          return steps / ((performance.now() - t0) / 1000);
-        }"""
-    )
-    print(f"\nplayground on {path}: {rate:,.0f} per-example steps per second (headless Chromium)")
-    assert rate > 1000
-
-
 # -- dark mode ---------------------------------------------------------------------------
 
 FIGURES = "[data-nn-explore], [data-nn-playground]"
