@@ -160,7 +160,9 @@ def test_interactive_figures_are_static_and_start_disabled(built_site: Site) -> 
     figures = 0
     for page in built_site.pages():
         text = page.read_text(encoding="utf-8")
-        for block in re.findall(r"<div class=\"nn-explore\".*?</script></div>", text, re.DOTALL):
+        for block in re.findall(
+            r"<div class=\"nn-explore(?: [^\"]*)?\".*?</script></div>", text, re.DOTALL
+        ):
             figures += 1
             assert "nn-explore-data" in block and "data:image/png;base64," in block
             for control in re.findall(r"<input[^>]*data-nn-control[^>]*>", block):
