@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_float_array, check_positive
-from .layers import ELU, Layer, Linear, ReLU, Sequential
+from .layers import Layer, Linear, ReLU, Sequential
 from .optim import Optimizer
 
 __all__ = [
@@ -106,10 +106,6 @@ class Residual(Layer):
 # ---------------------------------------------------------------------------
 
 
-def _default_init(activation: type[Layer]) -> str:
-    return "he" if activation in (ReLU, ELU) else "glorot"
-
-
 def _scaled(linears: list[Linear], gain: float) -> None:
     """Multiply the hidden weights by ``gain`` (the input layer and the scores keep theirs)."""
     check_positive("deep_mlp", "gain", gain)
@@ -133,13 +129,12 @@ def deep_mlp(
     It is :func:`~nnscratch.layers.mlp` with ``sizes = [n_in] + [width] * (depth - 1)
     + [n_out]``; then the ``depth - 2`` hidden ``width × width`` weight matrices are
     multiplied by ``gain``, so ``gain = 1`` is Glorot's or He's scale and ``gain = 2``
-    twice it. ``init`` defaults to ``"he"`` for ReLU and ELU, ``"glorot"`` otherwise.
+    twice it. ``init`` defaults as in ``mlp``: ``"he"`` for ReLU and ELU, ``"glorot"`` otherwise.
     """
     from .layers import mlp
 
     if not isinstance(depth, int | np.integer) or depth < 2:
         raise ValueError(f"deep_mlp: expected depth >= 2 (Linear layers), got {depth!r}")
-    init = init or _default_init(activation)
     model = mlp([n_in] + [width] * (depth - 1) + [n_out], activation, seed=seed, init=init)
     _scaled(linear_layers(model), gain)
     return model
