@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nnscratch.exercises import _main, check, seal, unseal
+from nnscratch.exercises import _main, check, seal, seal_rule, unseal
 
 
 def test_right_answers_pass(capsys):
@@ -73,3 +73,34 @@ def test_the_verdict_is_truthful_and_silent_at_the_end_of_a_cell(capsys):
     assert verdict and repr(verdict) == "Verdict(True)"
     assert verdict._ipython_display_() is None  # IPython shows nothing for it
     assert not check(2.0, seal(1.0))
+
+
+def test_a_rule_checks_against_the_readers_own_values(capsys):
+    """An answer that depends on a training run is compared with the reader's own upstream values."""
+    key = seal_rule("np.trace(C) / C.sum()", rtol=0, atol=1e-12, hint="the diagonal")
+    mine, theirs = np.array([[3, 1], [1, 4]]), np.array([[5, 3], [2, 0]])
+    assert check(7 / 9, key, using={"C": mine}, name="accuracy")
+    assert check(5 / 10, key, using={"C": theirs})  # another machine, another matrix
+    assert not check(7 / 9, key, using={"C": theirs})  # their answer fails on my matrix
+    out = capsys.readouterr().out
+    assert out.count("✓") == 2 and "hint: the diagonal" in out
+    assert "0.5" not in out and "0.777" not in out  # never the expected value
+    assert "trace" not in key  # the rule is sealed like a value
+
+
+def test_a_rule_says_what_it_needs():
+    key = seal_rule("np.bincount(t)")
+    with pytest.raises(TypeError, match="using="):
+        check([1, 2], key)
+    with pytest.raises(TypeError, match="needs 't' in using=, got \\['y'\\]"):
+        check([1, 2], key, using={"y": np.array([0, 1])})
+    with pytest.raises(SyntaxError):
+        seal_rule("np.trace(")
+    with pytest.raises(TypeError, match="expected an expression"):
+        seal_rule(3)
+
+
+def test_command_line_seals_a_rule(capsys):
+    _main(["np.sum(x)", "--rule", "--rtol", "0"])
+    record = unseal(capsys.readouterr().out.strip())
+    assert record["kind"] == "rule" and record["expression"] == "np.sum(x)"

@@ -17,6 +17,19 @@ An author makes a key with :func:`seal` (or ``python -m nnscratch.exercises 25.0
 --hint "…"``) from the value the solution computes; the solution cell then
 asserts ``check(solution, key)``, so a key that no longer matches its solution
 fails the book build instead of misleading a reader.
+
+Some answers depend on a training run, and a training run depends on the last
+bits of the machine's arithmetic: another CPU or BLAS library rounds
+differently and trains a slightly different network. Such an exercise is
+checked against the reader's *own* upstream values: :func:`seal_rule` seals an
+expression that computes the answer from named inputs, and the check cell hands
+over the reader's values of those inputs::
+
+    key = seal_rule("np.trace(C)", hint="…")            # the author, once
+    check(answer, key, using={"C": C}, name="correct")   # the reader's cell
+
+so the confusion matrix of *their* predictions is what their answer is
+compared with, on every machine, and the expression stays sealed like a value.
 """
 
 from __future__ import annotations
@@ -65,8 +78,49 @@ def seal(value, *, rtol: float = 1e-6, atol: float = 1e-9, hint: str = "") -> st
     reader sees after a wrong answer, so it should point the way without giving it.
     """
     record = _as_record(value) | {"rtol": float(rtol), "atol": float(atol), "hint": str(hint)}
+    return _pack(record)
+
+
+def seal_rule(expression: str, *, rtol: float = 1e-6, atol: float = 1e-9, hint: str = "") -> str:
+    """Seal an ``expression`` that computes the expected answer from the reader's own values.
+
+    The expression is Python over ``np`` and the names that :func:`check` receives
+    in ``using=``, e.g. ``"np.trace(C) / C.sum()"``; it is evaluated when the
+    reader checks, so the answer follows whatever their machine computed upstream.
+    """
+    if not isinstance(expression, str) or not expression.strip():
+        raise TypeError(f"seal_rule: expected an expression as a str, got {expression!r}")
+    compile(expression, "<rule>", "eval")  # a syntax error shows now, not in a reader's check
+    record = {
+        "kind": "rule",
+        "expression": expression,
+        "rtol": float(rtol),
+        "atol": float(atol),
+        "hint": str(hint),
+    }
+    return _pack(record)
+
+
+def _pack(record: dict) -> str:
     packed = zlib.compress(json.dumps(record, separators=(",", ":")).encode(), 9)
     return PREFIX + base64.urlsafe_b64encode(_scramble(packed)).decode().rstrip("=")
+
+
+def _apply_rule(record: dict, using: dict | None) -> dict:
+    """The number record that a rule gives for the reader's own values ``using``."""
+    if using is None:
+        raise TypeError(
+            "check: this exercise is checked against your own results; pass them as "
+            "in the exercise's cell: check(answer, key, using={...})"
+        )
+    try:  # the expression is the chapter author's, sealed in the chapter's own key
+        value = eval(record["expression"], {"np": np}, dict(using))  # noqa: S307
+    except NameError as err:
+        raise TypeError(
+            f"check: this exercise needs {err.name!r} in using=, got {sorted(using)}"
+        ) from err
+    rule = _as_record(value)
+    return rule | {k: record[k] for k in ("rtol", "atol", "hint")}
 
 
 def unseal(key: str) -> dict:
@@ -141,13 +195,16 @@ class Verdict:
         pass
 
 
-def check(yours, key: str, *, name: str = "your answer") -> Verdict:
+def check(yours, key: str, *, name: str = "your answer", using: dict | None = None) -> Verdict:
     """Compare ``yours`` with the sealed answer ``key``, print a verdict, return whether they match.
 
     A wrong answer prints what is off (type, shape, how many entries) and the
-    exercise's hint, never the expected value.
+    exercise's hint, never the expected value. For a key made by :func:`seal_rule`,
+    ``using`` holds the reader's own values that the expected answer is computed from.
     """
     record = unseal(key)
+    if record["kind"] == "rule":
+        record = _apply_rule(record, using)
     if yours is None or yours is Ellipsis:
         print(f"… {name}: not answered yet (replace ... with your code, then run the cell)")
         return Verdict(False)
@@ -163,15 +220,21 @@ def check(yours, key: str, *, name: str = "your answer") -> Verdict:
 
 
 def _main(argv: list[str] | None = None) -> None:
-    """``python -m nnscratch.exercises VALUE [--rtol R] [--atol A] [--hint TEXT]`` prints a key."""
+    """``python -m nnscratch.exercises VALUE [--rule] [--rtol R] [--atol A] [--hint TEXT]``."""
     import argparse
 
     parser = argparse.ArgumentParser(description="Seal an exercise's expected answer.")
     parser.add_argument("value", help="a number, a JSON list of numbers, true/false, or text")
+    parser.add_argument(
+        "--rule", action="store_true", help="VALUE is an expression over the reader's values"
+    )
     parser.add_argument("--rtol", type=float, default=1e-6)
     parser.add_argument("--atol", type=float, default=1e-9)
     parser.add_argument("--hint", default="")
     args = parser.parse_args(argv)
+    if args.rule:
+        print(seal_rule(args.value, rtol=args.rtol, atol=args.atol, hint=args.hint))
+        return
     try:
         value = json.loads(args.value)
     except json.JSONDecodeError:
