@@ -3,7 +3,8 @@
 The shared package of the course *Learning machines from scratch*. One module
 per idea — read them in this order:
 
-* :mod:`~nnscratch.layers` — ``Linear``, activations, ``Sequential``: forward and backward;
+* :mod:`~nnscratch.layers` — ``Linear``, activations, ``Dropout``, ``Sequential``: forward
+  and backward; :mod:`~nnscratch.norm` — ``LayerNorm`` and ``BatchNorm``;
 * :mod:`~nnscratch.losses` — how wrong a prediction is, and its gradient;
 * :mod:`~nnscratch.regularizers` — soft preferences on weights and predictions;
 * :mod:`~nnscratch.optim` — how to step downhill;
@@ -21,6 +22,7 @@ per idea — read them in this order:
 from .gradcheck import GradCheck, gradcheck
 from .layers import (
     ELU,
+    Dropout,
     Layer,
     Linear,
     ReLU,
@@ -43,6 +45,7 @@ from .losses import (
     log_softmax,
 )
 from .metrics import accuracy, confusion_matrix
+from .norm import BatchNorm, LayerNorm
 from .optim import Adam, GradientDescent, Momentum, Nesterov, Optimizer
 from .regularizers import L1, L2, Certainty, Orthogonality, Penalty
 from .train import History, TrainingDiverged, evaluate, fit
@@ -56,12 +59,15 @@ __all__ = [
     "MSE",
     "SSE",
     "Adam",
+    "BatchNorm",
     "BinaryCrossEntropy",
     "Certainty",
+    "Dropout",
     "GradCheck",
     "GradientDescent",
     "History",
     "Layer",
+    "LayerNorm",
     "Linear",
     "Loss",
     "Momentum",

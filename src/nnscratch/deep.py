@@ -76,6 +76,9 @@ class Residual(Layer):
     def parameters(self):
         return self.inner.parameters()
 
+    def sublayers(self) -> tuple[Layer, ...]:
+        return (self.inner,)
+
     def function(self, params, x, xp=np):
         return x + self.inner.function(params, x, xp)
 

@@ -9,7 +9,11 @@ Every layer honours one interface, so a learner learns it once:
 * ``params`` and ``grads`` are dictionaries with the same names;
 * ``function(params, x, xp)`` is the forward maths as a pure function. ``xp``
   is ``numpy`` when the layer runs and ``autograd.numpy`` when
-  :mod:`nnscratch.gradcheck` differentiates it, so the maths is written once.
+  :mod:`nnscratch.gradcheck` differentiates it, so the maths is written once;
+* ``train()`` and ``eval()`` switch a layer, and every layer inside it, between
+  training and evaluation: only :class:`Dropout` and
+  :class:`~nnscratch.norm.BatchNorm` behave differently, and ``fit`` switches
+  for you (training for the steps, evaluation for validation and afterwards).
 
 A layer's forward and backward sit side by side: read one, then the other.
 """
@@ -45,6 +49,7 @@ class Layer:
     """Base class: a differentiable map from one batch to another."""
 
     keeps_width = False  # True for maps applied entry by entry (activations): out has x's shape
+    training = True  # training or evaluation mode: see train() and eval()
 
     def __init__(self) -> None:
         self.params: Params = {}
@@ -109,6 +114,21 @@ class Layer:
         """Yield ``(name, param, grad)`` for every parameter: what optimisers step over."""
         for key, p in self.params.items():
             yield key, p, self.grads[key]
+
+    def sublayers(self) -> tuple[Layer, ...]:
+        """The layers inside this one (none for a plain layer)."""
+        return ()
+
+    def train(self, mode: bool = True) -> Layer:
+        """Switch to training mode (or evaluation, ``mode=False``), with every sublayer."""
+        self.training = bool(mode)
+        for layer in self.sublayers():
+            layer.train(mode)
+        return self
+
+    def eval(self) -> Layer:
+        """Switch to evaluation mode: dropout off, batch norm on its running statistics."""
+        return self.train(False)
 
     @property
     def n_params(self) -> int:
@@ -326,6 +346,49 @@ class Softmax(Layer):
         return s * (grad_out - (grad_out * s).sum(axis=-1, keepdims=True))
 
 
+class Dropout(Layer):
+    """Inverted dropout: in training, each entry is zeroed with probability ``p`` and the
+    survivors are scaled by ``1 / (1 - p)``; in evaluation it passes ``x`` unchanged.
+
+    The scaling keeps every entry's expected value, ``(1 - p) · x / (1 - p) = x``, so the
+    next layer sees inputs of the same size in training and in evaluation, and nothing
+    has to be rescaled at test time (Srivastava et al., 2014). A new mask ``m`` is drawn
+    at each training forward from the layer's own seeded stream; backward multiplies by
+    the same mask, ``∂L/∂x = m ⊙ g``. ``function`` applies the last mask, so a gradient
+    check differentiates the very network that ran.
+    """
+
+    keeps_width = True
+
+    def __init__(self, p: float = 0.5, *, seed: int | np.random.SeedSequence | None = None):
+        super().__init__()
+        self.p = check_hyperparameter("Dropout", "p", p, low=0.0, low_inclusive=True, high=1.0)
+        check_seed("Dropout", seed)
+        self.rng = np.random.default_rng(seed)
+        self.mask: np.ndarray | None = None  # entries 0 or 1 / (1 - p), drawn by forward
+
+    def function(self, params, x, xp=np):
+        if not self.training or self.p == 0.0:
+            return x
+        if self.mask is None or self.mask.shape != x.shape:
+            raise RuntimeError("Dropout: call forward first (it draws the mask)")
+        return x * self.mask
+
+    def _forward(self, x):
+        if self.training and self.p > 0.0:
+            keep = self.rng.random(x.shape) >= self.p
+            self.mask = keep.astype(x.dtype) / x.dtype.type(1.0 - self.p)
+        return super()._forward(x)
+
+    def _backward(self, grad_out):
+        if not self.training or self.p == 0.0:
+            return grad_out
+        return grad_out * self.mask
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p:g}{'' if self.training else ', evaluation mode'})"
+
+
 # ---------------------------------------------------------------------------
 # Sequential
 # ---------------------------------------------------------------------------
@@ -419,6 +482,9 @@ class Sequential(Layer):
         for name, layer, key in self._index:
             yield name, layer.params[key], layer.grads[key]
 
+    def sublayers(self) -> tuple[Layer, ...]:
+        return self.layers
+
     def function(self, params, x, xp=np):
         for i, layer in enumerate(self.layers):
             prefix = f"{i}."
@@ -477,6 +543,7 @@ def mlp(
     *,
     seed: int = 0,
     init: str | None = None,
+    dropout: float = 0.0,
     dtype=np.float64,
 ) -> Sequential:
     """A multi-layer perceptron: ``Linear`` layers of the given sizes with
@@ -487,6 +554,9 @@ def mlp(
     the networks of seeds 0, 1, 2, … are independent starts (seeding layer ``i``
     with ``seed + i`` would give seed 1's first layer the weights of seed 0's
     second). ``init`` defaults to ``"he"`` for ReLU and ELU and ``"glorot"`` otherwise.
+    ``dropout=p`` puts a :class:`Dropout` after each hidden activation, each with a
+    stream of its own spawned from the same seed (after the weights' streams, so the
+    weights are those of the network without dropout).
     """
     if isinstance(activation, Layer):
         raise TypeError(
@@ -511,11 +581,16 @@ def mlp(
     check_seed("mlp", seed)
     if init is None:
         init = "he" if activation in (ReLU, ELU) else "glorot"
-    streams = np.random.SeedSequence(seed).spawn(len(sizes) - 1)
+    dropout = check_hyperparameter("mlp", "dropout", dropout, low=0.0, low_inclusive=True, high=1.0)
+    root = np.random.SeedSequence(seed)
+    streams = root.spawn(len(sizes) - 1)
+    masks = root.spawn(len(sizes) - 2) if dropout > 0 else []
     layers: list[Layer] = []
     sizes = [int(n) for n in sizes]
-    for stream, n_in, n_out in zip(streams, sizes[:-1], sizes[1:], strict=True):
+    for i, (stream, n_in, n_out) in enumerate(zip(streams, sizes[:-1], sizes[1:], strict=True)):
         if layers:
             layers.append(activation())
+            if dropout > 0:
+                layers.append(Dropout(dropout, seed=masks[i - 1]))
         layers.append(Linear(n_in, n_out, init=init, seed=stream, dtype=dtype))
     return Sequential(*layers)

@@ -146,6 +146,10 @@ def fit(
       ``on_batch(step, model, loss_value)`` after each batch — to record snapshots;
     * ``progress`` shows a progress bar (``tqdm``) over the epochs.
 
+    The model trains in training mode and is measured on the validation set in
+    evaluation mode (see :meth:`Layer.train`: dropout off, batch norm on its running
+    statistics); ``fit`` returns it in evaluation mode, ready to predict.
+
     Everything is checked here, once, before the first step (a bad validation set
     fails now, not after an epoch of training); the loop then runs unchecked.
 
@@ -198,6 +202,7 @@ def fit(
         raise ValueError(
             f"fit: X has {X.shape[1]} columns (features per example) but the model takes {n_in}"
         )
+    model.eval()  # the width, read without drawing a dropout mask or moving batch statistics
     width = model.forward(X[:1]).shape[1]
     T = _prepared(loss, width, X.dtype, y, "y")
     track_acc = "accuracy" in metrics
@@ -245,6 +250,7 @@ def fit(
     # overflow shows up as a non-finite loss, reported below with advice, not as warnings
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in bar:
+            model.train()
             if lr_schedule is not None:
                 optimizer.lr = float(lr_schedule(epoch))
             order = order_rng.permutation(n)
@@ -258,6 +264,7 @@ def fit(
                 value, grad = loss._value_and_grad(out, T[idx])
                 if not value <= limit:  # NaN, infinite, or grown past the limit
                     bar.close()
+                    model.eval()
                     raise TrainingDiverged(
                         _diverged(value, first, limit, epoch, start, batch_size, optimizer)
                     )
@@ -278,6 +285,7 @@ def fit(
             history["loss"].append(total / n)
             if track_acc:
                 history["accuracy"].append(correct / n)
+            model.eval()
             if validation is not None:
                 out = forward(X_val)
                 val_loss = float(loss.function(out, T_val))
@@ -315,7 +323,11 @@ def _diverged(value, first, limit, epoch, start, batch_size, optimizer) -> str:
 def evaluate(model, loss: Loss, X, y) -> dict[str, float]:
     """Loss of ``model`` on ``(X, y)``, and its accuracy when the targets are classes
     (labels, one-hot rows, a 0/1 column: what :func:`nnscratch.metrics.as_labels` reads)."""
-    out = model.forward(X)
+    training = model.training
+    try:  # measured as it predicts: dropout off, batch norm on its running statistics
+        out = model.eval().forward(X)
+    finally:
+        model.train(training)
     pred, T = loss.prepare(out, y)
     result = {"loss": float(loss.function(pred, T))}
     try:
