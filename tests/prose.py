@@ -3,8 +3,10 @@
 "Every number in the prose is the one the output shows": a number of three or
 more significant digits in a markdown cell must be printed, to the digits the
 prose gives, by some output of the same executed notebook, unless it is listed
-in ``prose_constants.toml`` as a number that no run produces (a year, a data
-set's size, a closed form worked out in the text).
+in the notebook's metadata as a number that no run produces (a setting, a data
+set's size, a closed form worked out in the text), each with the reason::
+
+    "metadata": {"nnscratch": {"prose_constants": {"40.5": "the starting threshold, a setting"}}}
 
 Used by the notebooks tier (on numpy's baseline SIMD path, so that a number that
 only one machine's rounding prints fails there) and by
@@ -16,10 +18,6 @@ from __future__ import annotations
 import html
 import math
 import re
-import tomllib
-from pathlib import Path
-
-CONSTANTS = Path(__file__).resolve().parent / "prose_constants.toml"
 
 # 1,437 · 0.0509 · 99.17 · 3.9e-12 · −0.75; not the 07 of "07a_digits" nor the 2 of "x2".
 NUMBER = re.compile(
@@ -113,17 +111,16 @@ def shows(token: str, printed: list[float], percent: bool = False) -> bool:
     )
 
 
-def constants(stem: str) -> set[str]:
-    """The numbers of chapter ``stem`` that are not a run's output (prose_constants.toml)."""
-    table = tomllib.loads(CONSTANTS.read_text()) if CONSTANTS.exists() else {}
-    return {str(n) for n in table.get(stem, {}).get("numbers", [])}
+def constants(notebook) -> dict[str, str]:
+    """The prose's numbers that are not a run's output, with why (the notebook's metadata)."""
+    return dict(notebook.metadata.get("nnscratch", {}).get("prose_constants", {}))
 
 
-def unprinted_prose_numbers(notebook, stem: str) -> list[str]:
+def unprinted_prose_numbers(notebook) -> list[str]:
     """Prose numbers that the executed ``notebook`` does not print and that are not constants."""
     printed = printed_numbers(notebook)
     text = prose_text(notebook)
-    allowed = constants(stem)
+    allowed = constants(notebook)
     missing = []
     for token in prose_numbers(notebook):
         if token in allowed:

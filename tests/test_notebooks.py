@@ -73,12 +73,12 @@ def test_notebook_runs_in_a_fresh_kernel(path: Path) -> None:
         assert probe.outputs[0]["text"].strip() == "AVX2 in use: False", (
             "the kernel did not run on numpy's baseline SIMD path: " + str(probe.outputs)
         )
-    unprinted = unprinted_prose_numbers(notebook, path.stem)
+    unprinted = unprinted_prose_numbers(notebook)
     assert not unprinted, (
         f"{path.name}: the prose quotes numbers that this run (numpy baseline SIMD) does "
         f"not print: {unprinted}. Quote a run's result only to the digits that survive "
-        f"another machine's rounding, or list a number that is not a run's output in "
-        f"tests/prose_constants.toml"
+        f"another machine's rounding, or list a number that is not a run's output, with "
+        f"its reason, in the notebook's metadata nnscratch.prose_constants (tests/prose.py)"
     )
 
 
