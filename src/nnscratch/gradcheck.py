@@ -274,45 +274,7 @@ def gradcheck(
     if loss is not None:
         check_instance("gradcheck", "loss", loss, Loss, "a loss such as SoftmaxCrossEntropy()")
     if isinstance(obj, Layer):
-        if x is None:
-            raise TypeError(f"gradcheck: give an input batch x for {obj.name}")
-        with np.errstate(all="ignore"):  # non-finite outputs are reported as a FAIL
-            out = obj.forward(x)
-        x = np.asarray(x, dtype=out.dtype)
-        if loss is None:
-            R = np.random.default_rng(seed).standard_normal(out.shape)
-            grad_out = R.astype(out.dtype)
-
-            def objective(o, xp):
-                return xp.sum(o * R)
-
-            what = "Σ output ⊙ R"
-        else:
-            if target is None:
-                raise TypeError("gradcheck: a loss needs a target")
-            # the target checked against the output's shape; a NaN output is a FAIL below
-            _, t = loss.prepare(np.zeros_like(out), target)
-            with np.errstate(all="ignore"):
-                grad_out = loss._grad(out, t)
-
-            def objective(o, xp):
-                return loss.function(o, t, xp)
-
-            what = repr(loss)
-        # backward refuses a non-finite grad_out; here it is reported as a FAIL instead
-        finite = np.isfinite(grad_out).all()
-        with np.errstate(all="ignore"):
-            grad_in = obj.backward(grad_out) if finite else obj._backward(grad_out)
-        manual = {k: v.copy() for k, v in obj.grads.items()}
-        manual["input"] = grad_in
-        start = {**obj.params, "input": x}
-
-        def f(P, xp):
-            own = {k: v for k, v in P.items() if k != "input"}
-            return objective(obj.function(own, P["input"], xp), xp)
-
-        title = f"gradcheck of {obj.name} ({obj.n_params} parameters) on {what}"
-        return compare(f, start, manual, title=title, seed=seed, **options)
+        return _check_layer(obj, x, target, loss, seed, options)
     if isinstance(obj, Loss):
         pred, t = obj.prepare(x, target)
         return compare(
@@ -337,3 +299,47 @@ def gradcheck(
         raise TypeError("gradcheck: for a function f(params, xp), give params= and manual=")
     name = getattr(obj, "__name__", "f")
     return compare(obj, params, manual, title=f"gradcheck of {name}", seed=seed, **options)
+
+
+def _check_layer(obj: Layer, x, target, loss: Loss | None, seed: int, options: dict) -> GradCheck:
+    """``gradcheck`` of a layer: every parameter's gradient and the input's, through the
+    layer's own backward, for ``Σ out ⊙ R`` or for ``loss(out, target)``."""
+    if x is None:
+        raise TypeError(f"gradcheck: give an input batch x for {obj.name}")
+    with np.errstate(all="ignore"):  # non-finite outputs are reported as a FAIL
+        out = obj.forward(x)
+    x = np.asarray(x, dtype=out.dtype)
+    if loss is None:
+        R = np.random.default_rng(seed).standard_normal(out.shape)
+        grad_out = R.astype(out.dtype)
+
+        def objective(o, xp):
+            return xp.sum(o * R)
+
+        what = "Σ output ⊙ R"
+    else:
+        if target is None:
+            raise TypeError("gradcheck: a loss needs a target")
+        # the target checked against the output's shape; a NaN output is a FAIL below
+        _, t = loss.prepare(np.zeros_like(out), target)
+        with np.errstate(all="ignore"):
+            grad_out = loss._grad(out, t)
+
+        def objective(o, xp):
+            return loss.function(o, t, xp)
+
+        what = repr(loss)
+    # backward refuses a non-finite grad_out; here it is reported as a FAIL instead
+    finite = np.isfinite(grad_out).all()
+    with np.errstate(all="ignore"):
+        grad_in = obj.backward(grad_out) if finite else obj._backward(grad_out)
+    manual = {k: v.copy() for k, v in obj.grads.items()}
+    manual["input"] = grad_in
+    start = {**obj.params, "input": x}
+
+    def f(P, xp):
+        own = {k: v for k, v in P.items() if k != "input"}
+        return objective(obj.function(own, P["input"], xp), xp)
+
+    title = f"gradcheck of {obj.name} ({obj.n_params} parameters) on {what}"
+    return compare(f, start, manual, title=title, seed=seed, **options)

@@ -1,15 +1,44 @@
 """Training: the loop every chapter runs, written once.
 
-``fit`` repeats, for each epoch: shuffle the examples (seeded), cut them into
-minibatches, and for each batch run forward, loss, backward, penalties and an
-optimiser step. It records a :class:`History` and stops with advice if the loss
-stops being a finite number or grows a thousandfold.
+``fit(model, loss, optimizer, X, y)`` repeats, for each epoch: shuffle the examples
+(seeded), cut them into minibatches, and for each batch run forward, the loss,
+backward, the penalties and an optimiser step — the loop Chapter 4 wrote by hand.
+It records a :class:`History` and stops with advice if the loss stops being a finite
+number or grows a thousandfold. Read ``fit`` first; the checks it runs before the
+first step are in :func:`_prepare` and the helpers below it, apart from the loop.
+
+Options of ``fit``:
+
+* ``epochs``, ``batch_size``; ``seed`` fixes the shuffling and ``augment``'s
+  randomness, so a run repeats exactly. They draw from two independent streams (the
+  shuffling from ``default_rng(seed)``, ``augment`` from a stream spawned from
+  ``SeedSequence(seed)``), so switching augmentation on does not change the order in
+  which the examples come;
+* ``validation=(X_val, y_val)`` adds ``val_loss`` (and ``val_<metric>``) per epoch,
+  measured after the epoch in evaluation mode;
+* ``metrics=["accuracy"]`` records accuracy, using ``loss.predict`` to read classes;
+* ``penalties=[L2(1e-4)]``: weight penalties from :mod:`nnscratch.regularizers`;
+* ``augment(X_batch, rng) -> X_batch`` transforms each training batch;
+* ``lr_schedule(epoch) -> lr`` sets the optimiser's learning rate before each epoch;
+* ``callback(epoch, model, history)`` runs after each epoch and
+  ``on_batch(step, model, loss_value)`` after each batch — to record snapshots;
+* ``progress`` shows a progress bar (``tqdm``) over the epochs;
+* ``max_loss_growth``: ``fit`` raises :class:`TrainingDiverged` when a batch loss
+  exceeds ``max_loss_growth × max(first batch loss, 1)`` (1000× by default: a loss
+  that grew a thousandfold is blowing up, even while still finite; the floor of 1
+  keeps a loss that starts near 0 from tripping it on noise; ``None`` switches this
+  rule off), and always when a loss is NaN or infinite.
+
+The model trains in training mode and is measured on the validation set in
+evaluation mode (see :meth:`~nnscratch.layers.Layer.train`: dropout off, batch norm
+on its running statistics); ``fit`` returns it in evaluation mode, ready to predict.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -110,58 +139,174 @@ def _length(name: str, y) -> int:
         ) from err
 
 
+@dataclass
+class _Prepared:
+    """What ``fit``'s loop needs, checked once: the data in the loss's own form."""
+
+    X: np.ndarray
+    T: np.ndarray
+    labels: np.ndarray | None  # class labels, when accuracy is tracked
+    X_val: np.ndarray | None = None
+    T_val: np.ndarray | None = None
+    labels_val: np.ndarray | None = None
+    penalties: tuple = ()
+
+    def empty_history(self) -> History:
+        history = History(loss=[])
+        if self.labels is not None:
+            history["accuracy"] = []
+        if self.X_val is not None:
+            history["val_loss"] = []
+            if self.labels is not None:
+                history["val_accuracy"] = []
+        return history
+
+
 def fit(
-    model,
-    loss: Loss,
-    optimizer: Optimizer,
-    X,
-    y,
-    *,
-    epochs: int = 10,
-    batch_size: int = 32,
-    seed: int = 0,
-    validation: tuple | None = None,
-    metrics: Sequence[str] = (),
-    penalties: Sequence = (),
-    augment: Callable | None = None,
-    lr_schedule: Callable[[int], float] | None = None,
-    callback: Callable | None = None,
-    on_batch: Callable | None = None,
-    progress: bool = True,
+    model, loss: Loss, optimizer: Optimizer, X, y, *,
+    epochs: int = 10, batch_size: int = 32, seed: int = 0, validation: tuple | None = None,
+    metrics: Sequence[str] = (), penalties: Sequence = (), augment: Callable | None = None,
+    lr_schedule: Callable[[int], float] | None = None, callback: Callable | None = None,
+    on_batch: Callable | None = None, progress: bool = True,
     max_loss_growth: float | None = MAX_LOSS_GROWTH,
-) -> History:
+) -> History:  # fmt: skip
     """Train ``model`` on ``(X, y)`` with minibatch gradient descent; return the history.
 
-    * ``seed`` fixes the shuffling and ``augment``'s randomness, so a run repeats
-      exactly. They draw from two independent streams (the shuffling from
-      ``default_rng(seed)``, ``augment`` from a stream spawned from
-      ``SeedSequence(seed)``), so switching augmentation on does not change the order
-      in which the examples come;
-    * ``validation=(X_val, y_val)`` adds ``val_loss`` (and ``val_<metric>``) per epoch;
-    * ``metrics=["accuracy"]`` records accuracy, using ``loss.predict`` to read classes;
-    * ``penalties=[L2(1e-4)]``: weight penalties from :mod:`nnscratch.regularizers`;
-    * ``augment(X_batch, rng) -> X_batch`` transforms each training batch;
-    * ``lr_schedule(epoch) -> lr`` sets the optimiser's learning rate before each epoch;
-    * ``callback(epoch, model, history)`` runs after each epoch and
-      ``on_batch(step, model, loss_value)`` after each batch — to record snapshots;
-    * ``progress`` shows a progress bar (``tqdm``) over the epochs.
-
-    The model trains in training mode and is measured on the validation set in
-    evaluation mode (see :meth:`Layer.train`: dropout off, batch norm on its running
-    statistics); ``fit`` returns it in evaluation mode, ready to predict.
-
-    Everything is checked here, once, before the first step (a bad validation set
-    fails now, not after an epoch of training); the loop then runs unchecked.
-
-    Raises :class:`TrainingDiverged`, with advice, when a batch loss becomes NaN or
-    infinite, when it exceeds ``max_loss_growth × max(first batch loss, 1)`` (1000 ×
-    by default: a loss that grew a thousandfold is blowing up, even while still
-    finite; the floor of 1 keeps a loss that starts near 0 from tripping it on
-    noise; ``None`` switches this rule off), or when the validation loss is not finite.
+    Each epoch shuffles the examples (seeded) and, for each minibatch, runs forward,
+    the loss, backward, the weight ``penalties`` and an ``optimizer`` step; the model
+    trains in training mode and comes back in evaluation mode. The module's docstring
+    explains every option. Every argument is checked once, before the first step
+    (:func:`_prepare`), so the loop below runs unchecked; it stops with
+    :class:`TrainingDiverged` and advice when the loss stops being a finite number or
+    grows ``max_loss_growth`` times (or the validation loss is not finite).
     """
     from tqdm.auto import tqdm
 
-    # -- check everything once, here, so that the loop below runs unchecked and fast
+    data = _prepare(
+        model, loss, optimizer, X, y, epochs, batch_size, seed, validation, metrics,
+        penalties, (augment, lr_schedule, callback, on_batch), max_loss_growth,
+    )  # fmt: skip
+    X, T, labels = data.X, data.T, data.labels
+    forward = model._forward  # the input is checked already
+    backward = getattr(model, "_param_grads", model.backward)
+    history = data.empty_history()
+    order_rng = np.random.default_rng(seed)  # the shuffling stream (Chapter 2 replays it)
+    augment_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+    n, step, first, limit = len(X), 0, None, math.inf  # limit: set by the first batch
+    bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress)
+    # overflow shows up as a non-finite loss, reported with advice, not as warnings
+    with np.errstate(over="ignore", invalid="ignore"):
+        for epoch in bar:
+            model.train()
+            if lr_schedule is not None:
+                optimizer.lr = float(lr_schedule(epoch))
+            order = order_rng.permutation(n)
+            total = correct = 0.0
+            for start in range(0, n, batch_size):
+                idx = order[start : start + batch_size]
+                xb = X[idx] if augment is None else augment(X[idx], augment_rng)
+                out = forward(xb)
+                value, grad = loss._value_and_grad(out, T[idx])
+                if not value <= limit:  # NaN, infinite, or grown past the limit
+                    why = _diverged(value, first, limit, epoch, start, batch_size, optimizer)
+                    raise _stopped(bar, model, why)
+                if step == 0 and max_loss_growth is not None:
+                    first, limit = value, max_loss_growth * max(abs(value), 1.0)
+                backward(grad)
+                for penalty in data.penalties:
+                    penalty.add_to_grads(model)
+                optimizer.step(model)
+                total += value * len(idx)
+                if labels is not None:
+                    correct += np.count_nonzero(loss.predict(out) == labels[idx])
+                if on_batch is not None:
+                    on_batch(step, model, value)
+                step += 1
+            model.eval()
+            history["loss"].append(total / n)
+            if labels is not None:
+                history["accuracy"].append(correct / n)
+            if data.X_val is not None:
+                _validate(model, loss, data, history, epoch, total / n, optimizer, bar)
+            bar.set_postfix({k: f"{v[-1]:.4f}" for k, v in history.items()}, refresh=False)
+            if callback is not None:
+                callback(epoch, model, history)
+    bar.close()
+    return history
+
+
+def _stopped(bar, model, message: str) -> TrainingDiverged:
+    """The error that ends a diverged run, with the bar closed and the model in evaluation."""
+    bar.close()
+    model.eval()
+    return TrainingDiverged(message)
+
+
+def _validate(model, loss, data: _Prepared, history, epoch, train_loss, optimizer, bar) -> None:
+    """Measure the validation set after an epoch; stop with advice if its loss overflows."""
+    out = model._forward(data.X_val)
+    val_loss = float(loss.function(out, data.T_val))
+    if not math.isfinite(val_loss):
+        raise _stopped(
+            bar,
+            model,
+            f"fit: the validation loss became {val_loss} after epoch "
+            f"{epoch + 1} (training loss {train_loss:.4g}): the model's outputs "
+            "on the validation set overflow. Check that X_val is scaled like X "
+            "(the same preprocessing); if the training loss grows too, try a "
+            f"learning rate about 10 times smaller (lr={optimizer.lr / 10:g}).",
+        )
+    history["val_loss"].append(val_loss)
+    if data.labels_val is not None:
+        history["val_accuracy"].append(float(np.mean(loss.predict(out) == data.labels_val)))
+
+
+def _prepare(
+    model, loss, optimizer, X, y, epochs, batch_size, seed, validation, metrics, penalties,
+    hooks, max_loss_growth,
+) -> _Prepared:  # fmt: skip
+    """Check every argument of ``fit`` once, before the first step; return the loop's data.
+
+    A bad validation set fails here, not after an epoch of training; each message
+    names ``fit``, what it expected and what it got.
+    """
+    penalties = _check_arguments(
+        model, loss, optimizer, epochs, batch_size, seed, metrics, penalties, hooks
+    )
+    if max_loss_growth is not None:
+        check_hyperparameter("fit", "max_loss_growth", max_loss_growth, low=1.0)
+    dtype = param_dtype(model)
+    X = as_float_array("fit", "X", X, ndim=2, dtype=dtype)
+    if dtype is not None and X.dtype != dtype:
+        raise TypeError(
+            f"fit: X has dtype {X.dtype} but the model's parameters are {dtype}; "
+            f"convert with X.astype(np.{dtype})"
+        )
+    if _length("y", y) != len(X):
+        raise ValueError(f"fit: X has {len(X)} rows but y has {len(y)}")
+    n_in = getattr(model, "n_in", None)
+    if n_in is not None and X.shape[1] != n_in:
+        raise ValueError(
+            f"fit: X has {X.shape[1]} columns (features per example) but the model takes {n_in}"
+        )
+    model.eval()  # the width, read without drawing a dropout mask or moving batch statistics
+    width = model.forward(X[:1]).shape[1]
+    T = _prepared(loss, width, X.dtype, y, "y")
+    track_acc = "accuracy" in metrics
+    labels = as_labels(T, owner="fit", name="y") if track_acc else None
+    data = _Prepared(X=X, T=T, labels=labels, penalties=penalties)
+    if validation is not None:
+        data.X_val, data.T_val = _check_validation(validation, X, loss, width)
+        if track_acc:
+            data.labels_val = as_labels(data.T_val, owner="fit", name="validation y")
+    return data
+
+
+def _check_arguments(
+    model, loss, optimizer, epochs, batch_size, seed, metrics, penalties, hooks
+) -> tuple:
+    """The model, loss, optimiser, counts, seed, metrics, penalties and hooks of ``fit``;
+    returns the penalties as a tuple."""
     if isinstance(model, type) or not hasattr(model, "parameters"):
         raise TypeError(
             "fit: expected model to be a layer or a Sequential such as "
@@ -182,130 +327,40 @@ def fit(
     if unknown:
         raise ValueError(f"fit: unknown metrics {sorted(unknown)}; available: ['accuracy']")
     penalties = _check_penalties(penalties)
-    _check_callable("augment", augment, "(X_batch, rng) -> X_batch")
-    _check_callable("lr_schedule", lr_schedule, "(epoch) -> learning rate")
-    _check_callable("callback", callback, "(epoch, model, history)")
-    _check_callable("on_batch", on_batch, "(step, model, loss_value)")
-    if max_loss_growth is not None:
-        max_loss_growth = check_hyperparameter("fit", "max_loss_growth", max_loss_growth, low=1.0)
-    dtype = param_dtype(model)
-    X = as_float_array("fit", "X", X, ndim=2, dtype=dtype)
-    if dtype is not None and X.dtype != dtype:
-        raise TypeError(
-            f"fit: X has dtype {X.dtype} but the model's parameters are {dtype}; "
-            f"convert with X.astype(np.{dtype})"
-        )
-    if _length("y", y) != len(X):
-        raise ValueError(f"fit: X has {len(X)} rows but y has {len(y)}")
-    n_in = getattr(model, "n_in", None)
-    if n_in is not None and X.shape[1] != n_in:
-        raise ValueError(
-            f"fit: X has {X.shape[1]} columns (features per example) but the model takes {n_in}"
-        )
-    model.eval()  # the width, read without drawing a dropout mask or moving batch statistics
-    width = model.forward(X[:1]).shape[1]
-    T = _prepared(loss, width, X.dtype, y, "y")
-    track_acc = "accuracy" in metrics
-    labels = as_labels(T, owner="fit", name="y") if track_acc else None
-    forward = model._forward  # input already checked
-    backward = getattr(model, "_param_grads", model.backward)
-    if validation is not None:
-        if not isinstance(validation, tuple | list) or len(validation) != 2:
-            raise TypeError(
-                "fit: expected validation=(X_val, y_val), a pair of inputs and targets, "
-                f"got {describe(validation)}; pass the labels too: validation=(X_val, y_val)"
-            )
-        X_val = as_float_array("fit", "validation X", validation[0], ndim=2, dtype=X.dtype)
-        if X_val.shape[1] != X.shape[1]:
-            raise ValueError(
-                f"fit: validation X has {X_val.shape[1]} columns but X has {X.shape[1]}; "
-                "validation examples need the same features as the training ones"
-            )
-        if X_val.dtype != X.dtype:
-            raise TypeError(
-                f"fit: validation X has dtype {X_val.dtype} but X has {X.dtype}; convert "
-                f"with X_val.astype(np.{X.dtype})"
-            )
-        if _length("validation y", validation[1]) != len(X_val):
-            raise ValueError(
-                f"fit: validation X has {len(X_val)} rows but validation y has {len(validation[1])}"
-            )
-        T_val = _prepared(loss, width, X_val.dtype, validation[1], "validation y")
-        if track_acc:
-            labels_val = as_labels(T_val, owner="fit", name="validation y")
-    history = History(loss=[])
-    if track_acc:
-        history["accuracy"] = []
-    if validation is not None:
-        history["val_loss"] = []
-        if track_acc:
-            history["val_accuracy"] = []
+    signatures = (
+        ("augment", "(X_batch, rng) -> X_batch"),
+        ("lr_schedule", "(epoch) -> learning rate"),
+        ("callback", "(epoch, model, history)"),
+        ("on_batch", "(step, model, loss_value)"),
+    )
+    for (name, signature), f in zip(signatures, hooks, strict=True):
+        _check_callable(name, f, signature)
+    return penalties
 
-    order_rng = np.random.default_rng(seed)  # the shuffling stream (Chapter 2 replays it)
-    augment_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
-    n = len(X)
-    bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress)
-    step = 0
-    first, limit = None, math.inf  # the limit is set from the first batch's loss
-    # overflow shows up as a non-finite loss, reported below with advice, not as warnings
-    with np.errstate(over="ignore", invalid="ignore"):
-        for epoch in bar:
-            model.train()
-            if lr_schedule is not None:
-                optimizer.lr = float(lr_schedule(epoch))
-            order = order_rng.permutation(n)
-            total = correct = 0.0
-            for start in range(0, n, batch_size):
-                idx = order[start : start + batch_size]
-                xb = X[idx]
-                if augment is not None:
-                    xb = augment(xb, augment_rng)
-                out = forward(xb)
-                value, grad = loss._value_and_grad(out, T[idx])
-                if not value <= limit:  # NaN, infinite, or grown past the limit
-                    bar.close()
-                    model.eval()
-                    raise TrainingDiverged(
-                        _diverged(value, first, limit, epoch, start, batch_size, optimizer)
-                    )
-                if step == 0:
-                    first = value
-                    if max_loss_growth is not None:
-                        limit = max_loss_growth * max(abs(value), 1.0)
-                backward(grad)
-                for penalty in penalties:
-                    penalty.add_to_grads(model)
-                optimizer.step(model)
-                total += value * len(idx)
-                if track_acc:
-                    correct += np.count_nonzero(loss.predict(out) == labels[idx])
-                if on_batch is not None:
-                    on_batch(step, model, value)
-                step += 1
-            history["loss"].append(total / n)
-            if track_acc:
-                history["accuracy"].append(correct / n)
-            model.eval()
-            if validation is not None:
-                out = forward(X_val)
-                val_loss = float(loss.function(out, T_val))
-                if not math.isfinite(val_loss):
-                    bar.close()
-                    raise TrainingDiverged(
-                        f"fit: the validation loss became {val_loss} after epoch "
-                        f"{epoch + 1} (training loss {total / n:.4g}): the model's outputs "
-                        "on the validation set overflow. Check that X_val is scaled like X "
-                        "(the same preprocessing); if the training loss grows too, try a "
-                        f"learning rate about 10 times smaller (lr={optimizer.lr / 10:g})."
-                    )
-                history["val_loss"].append(val_loss)
-                if track_acc:
-                    history["val_accuracy"].append(float(np.mean(loss.predict(out) == labels_val)))
-            bar.set_postfix({k: f"{v[-1]:.4f}" for k, v in history.items()}, refresh=False)
-            if callback is not None:
-                callback(epoch, model, history)
-    bar.close()
-    return history
+
+def _check_validation(validation, X: np.ndarray, loss: Loss, width: int):
+    """``validation=(X_val, y_val)`` as arrays like the training ones, or an error naming it."""
+    if not isinstance(validation, tuple | list) or len(validation) != 2:
+        raise TypeError(
+            "fit: expected validation=(X_val, y_val), a pair of inputs and targets, "
+            f"got {describe(validation)}; pass the labels too: validation=(X_val, y_val)"
+        )
+    X_val = as_float_array("fit", "validation X", validation[0], ndim=2, dtype=X.dtype)
+    if X_val.shape[1] != X.shape[1]:
+        raise ValueError(
+            f"fit: validation X has {X_val.shape[1]} columns but X has {X.shape[1]}; "
+            "validation examples need the same features as the training ones"
+        )
+    if X_val.dtype != X.dtype:
+        raise TypeError(
+            f"fit: validation X has dtype {X_val.dtype} but X has {X.dtype}; convert "
+            f"with X_val.astype(np.{X.dtype})"
+        )
+    if _length("validation y", validation[1]) != len(X_val):
+        raise ValueError(
+            f"fit: validation X has {len(X_val)} rows but validation y has {len(validation[1])}"
+        )
+    return X_val, _prepared(loss, width, X_val.dtype, validation[1], "validation y")
 
 
 def _diverged(value, first, limit, epoch, start, batch_size, optimizer) -> str:
