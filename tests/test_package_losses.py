@@ -73,6 +73,67 @@ def test_weight_penalties_match_autograd(rows, cols, seed, penalty):
     assert check.passed, check
 
 
+@SETTINGS
+@given(
+    stack=st.integers(1, 4),
+    rows=st.integers(1, 5),
+    cols=st.integers(1, 4),
+    seed=st.integers(0, 10_000),
+    penalty=st.sampled_from([nn.L2(0.3), nn.L1(0.3), nn.Orthogonality(0.3)]),
+)
+def test_weight_penalties_treat_each_matrix_of_a_stack_alone(stack, rows, cols, seed, penalty):
+    Ws = rng_for(seed).standard_normal((stack, rows, cols))
+    one_by_one = np.stack([penalty.grad(W) for W in Ws])
+    np.testing.assert_allclose(penalty.grad(Ws), one_by_one, rtol=1e-13, atol=1e-15)
+    assert penalty.function(Ws) == pytest.approx(sum(penalty.function(W) for W in Ws), 1e-12)
+
+
+def test_soft_threshold_is_the_proximal_step_of_l1():
+    w = np.array([-2.0, -0.3, -0.1, 0.0, 0.05, 0.1, 0.7])
+    shrunk = nn.regularizers.soft_threshold(w, 0.1)
+    np.testing.assert_allclose(shrunk, [-1.9, -0.2, 0.0, 0.0, 0.0, 0.0, 0.6], atol=1e-15)
+    assert np.count_nonzero(shrunk == 0) == 4  # within the threshold: exactly zero
+    # argmin_u ½(u - w)² + τ|u|, found by brute force on a fine grid, entry by entry
+    grid = np.linspace(-3, 3, 600_001)
+    for wi, ui in zip(w, shrunk, strict=True):
+        objective = 0.5 * (grid - wi) ** 2 + 0.1 * np.abs(grid)
+        assert grid[objective.argmin()] == pytest.approx(ui, abs=2e-5)
+    np.testing.assert_array_equal(nn.regularizers.soft_threshold(w, 0.0), w)
+    with pytest.raises(ValueError, match="soft_threshold: expected threshold >= 0, got -0.1"):
+        nn.regularizers.soft_threshold(w, -0.1)
+
+
+def test_l1_proximal_step_zeroes_small_weights_and_leaves_biases():
+    model = nn.mlp([3, 4, 2], seed=0)
+    model.params["0.b"][:] = 0.001
+    before = {k: v.copy() for k, v in model.params.items()}
+    nn.L1(0.5).proximal_step(model, lr=0.2)  # threshold 0.1
+    for name in ("0.W", "2.W"):
+        np.testing.assert_allclose(
+            model.params[name], nn.regularizers.soft_threshold(before[name], 0.1)
+        )
+        assert np.all((model.params[name] == 0) == (np.abs(before[name]) <= 0.1))
+    for name in ("0.b", "2.b"):
+        np.testing.assert_array_equal(model.params[name], before[name])
+
+
+def test_the_l1_gradient_under_adam_moves_an_idle_weight_eta_per_step_whatever_lambda():
+    """A weight with no data gradient: Adam divides λ sign(w) by sqrt(v̂) = λ."""
+    for strength in (1e-6, 1e-3):
+        w = nn.Linear(W=[[0.2]], b=[0.0])
+        adam, penalty = nn.Adam(3e-3), nn.L1(strength)
+        path = []
+        for _ in range(200):
+            w.grads["W"][...] = 0.0
+            w.grads["b"][...] = 0.0
+            penalty.add_to_grads(w)
+            adam.step(w)
+            path.append(w.params["W"][0, 0])
+        # η per step, times λ / (λ + ε): 0.99 at λ = 1e-6 with Adam's ε = 1e-8
+        np.testing.assert_allclose(np.diff(path[:60]), -3e-3 * strength / (strength + 1e-8))
+        assert 0 < np.abs(path[-1]) < 0.01  # near zero, never exactly
+
+
 def test_exact_values_worked_by_hand():
     assert nn.SSE()([[1.0], [3.0]], [[0.0], [1.0]]) == 5.0
     assert nn.MSE()([[1.0, 3.0]], [[0.0, 1.0]]) == 2.5

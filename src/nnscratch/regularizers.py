@@ -7,16 +7,22 @@ optimiser balances against fitting the data. Two kinds:
   (weight decay), :class:`L1` (sparsity) and :class:`Orthogonality`. Each has
   ``function(W, xp)`` (the maths, which ``autograd`` can differentiate),
   ``grad(W)``, ``value(model)`` (summed over the model's weight matrices) and
-  ``add_to_grads(model)``, which ``fit`` calls after ``backward``;
+  ``add_to_grads(model)``, which ``fit`` calls after ``backward``. ``grad`` also
+  takes a stack of matrices of shape ``(..., n_in, n_out)`` (one per seed, say,
+  when several networks train as one array computation) and treats each alone;
 * a penalty on the **predictions**: :class:`Certainty`, a loss term you add to
   the data loss: ``SoftmaxCrossEntropy() + Certainty(0.1)``.
+
+A penalty's gradient is a pull; what the pull does depends on the optimiser.
+:func:`soft_threshold` is the other way to apply L1, as a step of its own that
+stops at zero (:meth:`L1.proximal_step`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_positive
+from ._checks import check_hyperparameter, check_positive
 from .losses import Loss, SoftmaxCrossEntropy, log_softmax
 
 
@@ -60,8 +66,17 @@ class L2(Penalty):
 
 
 class L1(Penalty):
-    """Sparsity: ``λ Σ |W|``, gradient ``λ sign(W)``: a constant pull towards zero
-    that drives unneeded weights exactly to zero (0 is taken as the gradient at 0)."""
+    """Sparsity: ``λ Σ |W|``, gradient ``λ sign(W)`` (0 is taken as the gradient at 0).
+
+    The pull towards zero has the same size, ``λ``, whatever the weight's size. Added
+    to the gradient it does not make weights exactly zero: a gradient-descent step
+    moves a weight ``η λ`` towards 0, which lands on 0 only by chance, so an unneeded
+    weight ends up stepping back and forth across it. Under Adam the pull is divided
+    by ``sqrt(v̂)``: a weight whose only gradient is ``λ sign(W)`` moves ``η`` per step
+    whatever ``λ`` is, then oscillates about 0 by a few ``η``. For exact zeros, apply
+    the penalty as a step of its own after the optimiser's (:meth:`proximal_step`,
+    the soft threshold).
+    """
 
     def function(self, W, xp=np):
         return self.strength * xp.sum(xp.abs(W))
@@ -69,19 +84,57 @@ class L1(Penalty):
     def grad(self, W):
         return self.strength * np.sign(W)
 
+    def proximal_step(self, model, lr: float) -> None:
+        """Shrink every weight matrix of ``model`` by ``lr · λ`` towards 0, stopping at 0.
+
+        Call it after each optimiser step *instead of* listing the penalty in ``fit``'s
+        ``penalties`` (``fit(..., on_batch=lambda step, m, loss: l1.proximal_step(m, lr))``):
+        the optimiser then follows the data alone and the penalty is applied exactly,
+        by :func:`soft_threshold` — proximal gradient descent (ISTA). Under Adam this is
+        L1 *decoupled* from the moment estimates, as AdamW decouples L2.
+        """
+        threshold = check_positive("L1.proximal_step", "lr", lr) * self.strength
+        for _, W, _ in self.weights(model):
+            W[...] = soft_threshold(W, threshold)
+
+
+def soft_threshold(W, threshold: float) -> np.ndarray:
+    """``sign(W) · max(|W| - threshold, 0)``: each entry moved ``threshold`` towards 0,
+    and set to exactly 0 if it would cross it.
+
+    It is the *proximal step* of ``threshold · Σ |U|``: the ``U`` that minimises
+    ``½ ‖U - W‖² + threshold · Σ |U|``, the nearest matrix to ``W`` once every
+    non-zero entry costs ``threshold`` per unit of size. Entry by entry, a ``u ≠ 0``
+    would need ``u - w + threshold · sign(u) = 0``; when ``|w| ≤ threshold`` no such
+    ``u`` exists and the minimum sits at the kink, ``u = 0``. That kink is why L1
+    applied this way gives exact zeros where its gradient never does.
+    """
+    threshold = check_hyperparameter(
+        "soft_threshold", "threshold", threshold, low=0.0, low_inclusive=True
+    )
+    W = np.asarray(W)
+    return np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0)
+
 
 class Orthogonality(Penalty):
     """``λ ‖WᵀW - I‖²``: asks the units of a layer (the columns of ``W``) to be
     unit-length and mutually perpendicular, so that they detect different things.
-    Gradient ``4 λ W (WᵀW - I)``."""
+    Gradient ``4 λ W (WᵀW - I)``: with ``G = WᵀW - I``, ``dR = 2 λ tr(G dG)`` and
+    ``dG = dWᵀW + WᵀdW``; the cyclic invariance of the trace, ``tr(ABC) = tr(CAB)``,
+    and ``tr(Aᵀ) = tr(A)`` turn both terms into ``tr((WG)ᵀ dW)``.
+    """
+
+    @staticmethod
+    def _gram_minus_identity(W, xp=np):
+        n = W.shape[-1]
+        return xp.swapaxes(W, -1, -2) @ W - np.eye(n, dtype=W.dtype)
 
     def function(self, W, xp=np):
-        G = W.T @ W - np.eye(W.shape[1], dtype=W.dtype)
+        G = self._gram_minus_identity(W, xp)
         return self.strength * xp.sum(G * G)
 
     def grad(self, W):
-        G = W.T @ W - np.eye(W.shape[1], dtype=W.dtype)
-        return 4.0 * self.strength * (W @ G)
+        return 4.0 * self.strength * (W @ self._gram_minus_identity(W))
 
 
 class Certainty(Loss):
