@@ -130,3 +130,48 @@ def test_the_figure_carries_its_light_and_dark_style() -> None:
     assert "html[data-theme=dark] .cell_output .text_html:has(>.nn-figure)" in FIGURE_STYLE
     assert "filter:none!important" in FIGURE_STYLE
     assert 'class="nn-explore-frame dark-light"' in page  # the theme's own opt-out of dimming
+
+
+def test_screen_readers_hear_the_value_and_what_the_frame_shows() -> None:
+    """Each slider has a label and announces its value; each frame has its own description."""
+
+    def titled(step: int, lr: float):
+        fig = draw(step, lr)
+        fig.axes[0].set(title=f"after {step} steps at η = {lr:g}", xlabel="step", ylabel="loss")
+        return fig
+
+    page = Explorer(titled, {"step": [1, 2], "lr": [0.5, 1.0]}, title="Steps").html()
+    data = payload(page)
+    assert data["alt"][data["index"][0]].startswith(
+        "After 1 steps at η = 0.5; horizontal axis: step"
+    )
+    assert len(set(data["alt"])) == 4  # one description per frame, as it changes
+    first = re.search(r'<img class="nn-explore-frame[^>]*alt="([^"]*)"', page).group(1)
+    assert first == data["alt"][data["index"][0]]
+    for k, name in enumerate(["step", "lr"]):
+        control = re.search(rf'<input id="([^"]+-{k})"[^>]*data-nn-control="{name}"', page)
+        assert control and f'<label for="{control.group(1)}">{name}</label>' in page
+    assert 'aria-valuetext="1"' in page and 'aria-valuetext="0.5"' in page
+    assert 'role="group" aria-label="Steps"' in page
+    assert 'input.setAttribute("aria-valuetext"' in page and "img.alt = data.alt" in page
+
+
+def test_figure_descriptions_come_from_the_figures_own_words() -> None:
+    from nnscratch.describe import describe
+
+    fig, (a, b) = plt.subplots(1, 2)
+    fig.suptitle(r"Two rates, $\eta = 0.1$ and $\eta = 1$")
+    a.plot([1, 2], label="train")
+    a.legend()
+    a.set(title="slow", xlabel="epoch", ylabel=r"loss $L$")
+    b.set_axis_off()
+    text = describe(fig)
+    assert text == (
+        "Two rates, η = 0.1 and η = 1. Slow; horizontal axis: epoch; vertical axis: "
+        "loss L; legend: train."
+    )
+    assert describe(fig, "A chapter's own words.") == "A chapter's own words."
+    assert describe(plt.figure()).startswith("A figure with 0 panels")
+    with pytest.raises(TypeError, match="expected a matplotlib Figure"):
+        describe("not a figure")
+    plt.close("all")

@@ -12,6 +12,10 @@ happens. ``_config.yml`` therefore tells MyST-NB never to choose the widget view
   stays put) is a build warning, hence an error under ``-W``;
 * leaves that widget state out of the page (nothing reads it, and it can be
   large);
+* gives every figure a notebook printed its description as ``alt`` text, read from
+  the PNG (``nnscratch.describe`` writes it when a chapter imports
+  ``nnscratch.plot``); a figure without one is a build warning, so that no image
+  reaches a screen reader as a file name;
 * switches off sphinx-thebe (launching code needs a kernel the site lacks);
 * removes ``<link href="http(s)://...">`` tags from HTML outputs, such as the
   font-awesome stylesheet that matplotlib's ``to_jshtml`` links from a CDN (the
@@ -28,6 +32,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -127,6 +132,46 @@ class StaticWidgets(SphinxPostTransform):
             bundle += container
 
 
+def _png_description(path: Path) -> str | None:
+    """The ``Description`` text chunk of a PNG file, or None."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            text = image.info.get("Description")
+    except OSError:
+        return None
+    return text.strip() if isinstance(text, str) and text.strip() else None
+
+
+class FigureDescriptions(SphinxPostTransform):
+    """Every image a notebook printed gets its description as ``alt`` (never its file name)."""
+
+    default_priority = 900  # after MyST-NB has chosen the MIME type and made image nodes
+    formats = ("html",)
+
+    def run(self, **kwargs: Any) -> None:
+        for image in self.document.findall(nodes.image):
+            uri = image.get("uri", "")
+            alt = image.get("alt", "")
+            if alt and alt not in uri and not uri.endswith(alt):
+                continue  # an alt text of its own
+            path = Path(self.env.srcdir, uri) if not Path(uri).is_absolute() else Path(uri)
+            text = _png_description(path)
+            if text is None:
+                if "jupyter_execute" in uri or not alt:
+                    LOGGER.warning(
+                        "a figure has no description for screen readers: import nnscratch.plot "
+                        "in the notebook (it describes figures by their titles and labels), or "
+                        "set one with nnscratch.plot.describe(fig, '...')",
+                        location=image,
+                        type="nnbook",
+                        subtype="alt",
+                    )
+                continue
+            image["alt"] = text
+
+
 def _drop_widget_state(app: Sphinx, pagename: str, *args: Any) -> None:
     """Keep the recorded widget state out of the page: no script on the site reads it."""
     js_files = getattr(app.env, "nb_metadata", {}).get(pagename, {}).get("js_files", {})
@@ -154,6 +199,7 @@ def _no_thebe(app: Sphinx) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the post-transform and the page hooks."""
     app.add_post_transform(StaticWidgets)
+    app.add_post_transform(FigureDescriptions)
     app.connect("builder-inited", _no_thebe)
     app.connect("html-page-context", _drop_widget_state, priority=400)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

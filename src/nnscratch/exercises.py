@@ -30,11 +30,19 @@ over the reader's values of those inputs::
 
 so the confusion matrix of *their* predictions is what their answer is
 compared with, on every machine, and the expression stays sealed like a value.
+
+A solution cell begins with the cell magic ``%%solution`` (registered when this
+module is imported in IPython). It runs the cell as usual, but shows what the
+cell printed or drew folded away in a ``<details>`` element: JupyterLab unfolds
+a cell's outputs whenever the cell runs (so "Run All" would show every solution's
+printout under its collapsed code), and a folded output stays folded until the
+reader opens it. A failing solution still fails its cell, and so the build.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import json
 import zlib
 
@@ -217,6 +225,68 @@ def check(yours, key: str, *, name: str = "your answer", using: dict | None = No
         lines.append(f"  hint: {record['hint']}")
     print("\n".join(lines))
     return Verdict(False)
+
+
+class FoldedOutput:
+    """What a solution cell printed or drew, folded away until the reader opens it."""
+
+    SUMMARY = "Output of the solution (select to show)"
+
+    def __init__(self, stdout: str, outputs: list) -> None:
+        self.stdout = stdout
+        self.outputs = outputs
+
+    def _parts(self) -> list[str]:
+        parts = [f"<pre>{html.escape(self.stdout)}</pre>"] if self.stdout else []
+        for output in self.outputs:
+            data, meta = output.data, output.metadata or {}
+            if "text/html" in data:
+                parts.append(data["text/html"])
+            elif "image/png" in data:
+                alt = html.escape(meta.get("image/png", {}).get("alt", "a figure of the solution"))
+                parts.append(f'<img alt="{alt}" src="data:image/png;base64,{data["image/png"]}">')
+            elif "text/plain" in data:
+                parts.append(f"<pre>{html.escape(data['text/plain'])}</pre>")
+        return parts
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        body = "".join(self._parts())
+        plain = [self.stdout] + [o.data.get("text/plain", "") for o in self.outputs]
+        return {
+            "text/html": (
+                f'<details class="nn-solution-output"><summary>{self.SUMMARY}</summary>'
+                f"{body}</details>"
+            ),
+            "text/plain": "\n".join(p for p in plain if p),
+        }
+
+
+def _solution(line: str, cell: str) -> None:
+    """``%%solution``: run the cell and show its output folded (see the module docstring)."""
+    from IPython import get_ipython
+    from IPython.display import display
+    from IPython.utils.capture import capture_output
+
+    shell = get_ipython()
+    with capture_output(stdout=True, stderr=False, display=True) as captured:
+        result = shell.run_cell(cell)
+    if captured.stdout or captured.outputs:
+        display(FoldedOutput(captured.stdout, captured.outputs))
+    result.raise_error()  # a failing solution fails its cell: a stale key fails the build
+
+
+def _register_magic() -> None:
+    """Make ``%%solution`` available when this module is imported in IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.register_magic_function(_solution, magic_kind="cell", magic_name="solution")
+
+
+_register_magic()
 
 
 def _main(argv: list[str] | None = None) -> None:

@@ -41,6 +41,23 @@ from .regularizers import Penalty
 
 _TINY = 1e-300
 
+GRADCHECK_STYLE = (
+    "<style>"
+    # Readable in light and dark mode, on the static site (whose dark mode puts an HTML
+    # output in a pale box with dark text, in which the theme's pink code text vanished)
+    # and in JupyterLab: the table sits on the page in the page's own colours, and the
+    # verdict's green and red are dark on a light page and light on a dark one (WCAG AA).
+    "html[data-theme=dark] .cell_output .text_html:has(>.nn-gradcheck)"
+    "{background:transparent!important;color:inherit!important;padding:0!important}"
+    ".nn-gradcheck code{color:inherit;background:transparent;padding:0}"
+    ".nn-gradcheck .nn-pass{color:#116329}.nn-gradcheck .nn-fail{color:#a40e26}"
+    "html[data-theme=dark] .nn-gradcheck .nn-pass,[data-jp-theme-light=false] .nn-gradcheck "
+    ".nn-pass{color:#56d364}html[data-theme=dark] .nn-gradcheck .nn-fail,"
+    "[data-jp-theme-light=false] .nn-gradcheck .nn-fail{color:#ff8182}"
+    "</style>"
+)
+"""CSS each gradient check's table carries, so that it reads well in light and dark mode."""
+
 
 @dataclass
 class Comparison:
@@ -100,11 +117,7 @@ class GradCheck:
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        verdict = (
-            "<b style='color:#1a7f37'>PASS</b>"
-            if self.passed
-            else "<b style='color:#cf222e'>FAIL</b>"
-        )
+        verdict = "<b class='nn-pass'>PASS</b>" if self.passed else "<b class='nn-fail'>FAIL</b>"
         cells = "".join(
             f"<tr><td><code>{html.escape(r.name)}</code></td><td>{r.shape}</td>"
             f"<td>{r.abs_autograd:.2e}</td><td>{r.rel_autograd:.2e}</td>"
@@ -119,7 +132,8 @@ class GradCheck:
         )
         problems = f"<ul>{problems}</ul>" if problems else ""
         return (
-            f"<div class='gradcheck'><p>{html.escape(self.title)}: {verdict}</p>"
+            f"<div class='gradcheck nn-gradcheck'>{GRADCHECK_STYLE}"
+            f"<p>{html.escape(self.title)}: {verdict}</p>"
             "<table><thead><tr><th>gradient</th><th>shape</th>"
             "<th>max abs error<br>vs autograd</th><th>relative error<br>vs autograd</th>"
             "<th>max abs error<br>vs finite diff.</th><th>relative error<br>vs finite diff.</th>"

@@ -57,7 +57,9 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-__all__ = ["explore", "Explorer", "MAX_FRAMES", "MAX_BYTES", "FIGURE_STYLE"]
+from .describe import describe
+
+__all__ = ["explore", "Explorer", "Frames", "MAX_FRAMES", "MAX_BYTES", "FIGURE_STYLE"]
 
 MAX_FRAMES = 120
 """Default limit on the number of frames (combinations of control values)."""
@@ -82,8 +84,10 @@ _SCRIPT = """(function () {
       var i = parseInt(input.value, 10);
       flat = flat * data.shape[k] + i;
       outputs[k].textContent = data.labels[k][i];
+      input.setAttribute("aria-valuetext", data.labels[k][i]);
     });
     img.src = "data:image/png;base64," + data.frames[data.index[flat]];
+    img.alt = data.alt[data.index[flat]];
   }
   inputs.forEach(function (input) {
     input.disabled = false;
@@ -163,8 +167,11 @@ def _png(fig: Figure, dpi: int) -> bytes:
     return out.getvalue()
 
 
-def _frame(draw: Callable[..., Figure | None], kwargs: dict[str, Any], dpi: int) -> bytes:
-    """Call ``draw(**kwargs)`` on a fresh figure, render it, and close every figure it made."""
+def _frame(
+    draw: Callable[..., Figure | None], kwargs: dict[str, Any], dpi: int
+) -> tuple[bytes, str]:
+    """Call ``draw(**kwargs)`` on a fresh figure; return its PNG and its description,
+    and close every figure it made."""
     before = set(plt.get_fignums())
     with plt.ioff():
         fresh = plt.figure()
@@ -176,71 +183,73 @@ def _frame(draw: Callable[..., Figure | None], kwargs: dict[str, Any], dpi: int)
                     f"explore: draw(**{kwargs!r}) returned {type(result).__name__}; "
                     "expected a matplotlib Figure or None (then the current figure is used)"
                 )
-            return _png(fig, dpi)
+            return _png(fig, dpi), describe(fig)
         finally:
             for num in set(plt.get_fignums()) - before:
                 plt.close(num)
 
 
-class Explorer:
-    """Frames of a figure over a grid of control values, shown live or as static HTML.
+def _controls(controls: dict[str, Sequence[Any]]) -> tuple[list[str], list[list[Any]]]:
+    """The controls' names and values, or an error that says what a control needs."""
+    if not controls:
+        raise ValueError("explore: give at least one control, e.g. explore(draw, step=range(10))")
+    for name in controls:
+        if name in _RESERVED:
+            raise ValueError(f"explore: {name!r} is reserved and cannot name a control")
+    values = []
+    for name, options in controls.items():
+        if not _is_sequence(options):
+            raise TypeError(
+                f"explore: control {name!r} needs a finite sequence of values "
+                f"(a range, list, tuple or 1-D array), got {type(options).__name__}"
+            )
+        if len(options) < 2:
+            raise ValueError(
+                f"explore: control {name!r} has {len(options)} value(s); it needs at least 2"
+            )
+        values.append(list(options))
+    return list(controls), values
 
-    Build it with :func:`explore`; it is displayed by IPython through
-    :meth:`_repr_mimebundle_`, which holds both the widget view and the HTML view.
+
+class Frames:
+    """What an interactive figure shows: one rendered frame per combination of control
+    values (identical frames stored once), each with its text description.
+
+    ``index[flat]`` is the stored frame of the combination whose control indices,
+    read as digits of the mixed-radix number ``flat`` (the last control varying
+    fastest), are those of ``itertools.product`` over the controls' values.
     """
 
     def __init__(
-        self,
-        draw: Callable[..., Figure | None],
-        controls: dict[str, Sequence[Any]],
-        *,
-        title: str = "",
-        dpi: int = 80,
-        max_frames: int = MAX_FRAMES,
-    ) -> None:
+        self, draw: Callable[..., Figure | None], controls: dict[str, Sequence[Any]], *,
+        dpi: int = 80, max_frames: int = MAX_FRAMES,
+    ) -> None:  # fmt: skip
         if not callable(draw):
             raise TypeError(f"explore: draw must be callable, got {type(draw).__name__}")
-        if not controls:
-            raise ValueError(
-                "explore: give at least one control, e.g. explore(draw, step=range(10))"
-            )
-        for name in controls:
-            if name in _RESERVED:
-                raise ValueError(f"explore: {name!r} is reserved and cannot name a control")
-        self.title = title
-        self.names = list(controls)
-        self.values: list[list[Any]] = []
-        for name, values in controls.items():
-            if not _is_sequence(values):
-                raise TypeError(
-                    f"explore: control {name!r} needs a finite sequence of values "
-                    f"(a range, list, tuple or 1-D array), got {type(values).__name__}"
-                )
-            if len(values) < 2:
-                raise ValueError(
-                    f"explore: control {name!r} has {len(values)} value(s); it needs at least 2"
-                )
-            self.values.append(list(values))
+        self.names, self.values = _controls(controls)
         self.shape = [len(v) for v in self.values]
         count = math.prod(self.shape)
         if count > max_frames:
-            pairs = zip(self.shape, self.names, strict=True)
-            sizes = " x ".join(f"{n} ({name})" for n, name in pairs)
+            sizes = " x ".join(
+                f"{n} ({name})" for n, name in zip(self.shape, self.names, strict=True)
+            )
             raise ValueError(
                 f"explore: {count} frames ({sizes}) exceed the limit of max_frames={max_frames}; "
                 "use fewer values per control (e.g. a coarser range) or raise max_frames "
                 "if the page stays under 5 MB"
             )
-        self.frames: list[bytes] = []
+        self.pngs: list[bytes] = []
+        self.descriptions: list[str] = []
         self.index: list[int] = []
         seen: dict[bytes, int] = {}
         for combo in itertools.product(*self.values):
-            png = _frame(draw, dict(zip(self.names, combo, strict=True)), dpi)
+            png, text = _frame(draw, dict(zip(self.names, combo, strict=True)), dpi)
             if png not in seen:
-                seen[png] = len(self.frames)
-                self.frames.append(png)
+                seen[png] = len(self.pngs)
+                self.pngs.append(png)
+                self.descriptions.append(text)
             self.index.append(seen[png])
-        total = sum(len(f) for f in self.frames) * 4 // 3
+        total = sum(len(f) for f in self.pngs) * 4 // 3
         if total > MAX_BYTES:
             raise ValueError(
                 f"explore: the frames take {total} bytes encoded, over the limit of "
@@ -248,7 +257,6 @@ class Explorer:
                 f"(now {dpi})"
             )
         self._check_every_control_matters()
-        self._cache: dict[str, str] = {}
 
     def _check_every_control_matters(self) -> None:
         """Raise if moving some control never changes the figure (a control that pretends)."""
@@ -265,82 +273,128 @@ class Explorer:
                     "draw() must use it, or leave it out"
                 )
 
-    def frame(self, indices: Sequence[int]) -> bytes:
-        """PNG bytes of the frame at one index per control."""
+    def at(self, indices: Sequence[int]) -> int:
+        """The stored frame shown at one index per control."""
         flat = 0
         for i, n in zip(indices, self.shape, strict=True):
             flat = flat * n + i
-        return self.frames[self.index[flat]]
+        return self.index[flat]
+
+    def labels(self) -> list[list[str]]:
+        """Each control's values as the page shows them."""
+        return [[_label(v) for v in values] for values in self.values]
+
+
+def _html(frames: Frames, title: str) -> str:
+    """The kernel-free view: an image, one range input per control, and a tiny script.
+
+    Each slider announces the value it shows (``aria-valuetext``), and the image's
+    ``alt`` follows the frame: the description of the figure drawn for those values.
+    """
+    labels = frames.labels()
+    data = {
+        "shape": frames.shape,
+        "labels": labels,
+        "index": frames.index,
+        "frames": [base64.b64encode(f).decode("ascii") for f in frames.pngs],
+        "alt": frames.descriptions,
+    }
+    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    digest = hashlib.sha1(payload.encode()).hexdigest()[:12]
+    rows = []
+    for k, (name, shown) in enumerate(zip(frames.names, labels, strict=True)):
+        control = f"nn-explore-{digest}-{k}"
+        rows.append(
+            f'<div class="nn-explore-row"><label for="{control}">{html.escape(name)}</label> '
+            f'<input id="{control}" type="range" min="0" max="{len(shown) - 1}" step="1" '
+            f'value="0" aria-valuetext="{html.escape(shown[0])}" '
+            f'data-nn-control="{html.escape(name)}" disabled style="vertical-align:middle"> '
+            f'<output for="{control}" class="nn-explore-value">{html.escape(shown[0])}</output>'
+            "</div>"
+        )
+    first = frames.index[0]
+    heading = (
+        f'<div class="nn-explore-title" style="font-weight:bold">{html.escape(title)}</div>'
+        if title
+        else ""
+    )
+    label = html.escape(title or "Interactive figure")
+    parts = [
+        f'<div class="nn-explore {FIGURE_CLASS}" id="nn-explore-{digest}" role="group" '
+        f'aria-label="{label}" {DATA_ATTRIBUTE}="{digest}" style="{_STYLE}">',
+        FIGURE_STYLE,
+        heading,
+        f'<img class="nn-explore-frame dark-light" alt="{html.escape(frames.descriptions[first])}" '
+        f'style="max-width:100%;height:auto" src="data:image/png;base64,{data["frames"][first]}">',
+        '<div class="nn-explore-controls">',
+        *rows,
+        '<button type="button" class="nn-explore-play" disabled>\u25b6 play</button>',
+        "</div>",
+        f'<script type="application/json" class="nn-explore-data">{payload}</script>',
+        f"<script>{_SCRIPT}</script>",
+        "</div>",
+    ]
+    return "".join(parts)
+
+
+def _widget(frames: Frames, title: str) -> Any:
+    """The live view: an ``ipywidgets`` image with a slider per control (needs a kernel)."""
+    import ipywidgets as w
+
+    first = frames.pngs[frames.index[0]]
+    width = int.from_bytes(first[16:20], "big")  # the PNG header's pixel width
+    image = w.Image(value=first, format="png", layout=w.Layout(width=f"{width}px"))
+    sliders = [
+        w.SelectionSlider(
+            options=[(_label(v), i) for i, v in enumerate(values)],
+            value=0,
+            description=name,
+            continuous_update=True,
+        )
+        for name, values in zip(frames.names, frames.values, strict=True)
+    ]
+
+    def update(_: Any = None) -> None:
+        image.value = frames.pngs[frames.at([s.value for s in sliders])]
+
+    for slider in sliders:
+        slider.observe(update, names="value")
+    play = w.Play(min=0, max=frames.shape[0] - 1, interval=250, description="play")
+    w.jslink((play, "value"), (sliders[0], "index"))
+    header = [w.HTML(f"<b>{html.escape(title)}</b>")] if title else []
+    return w.VBox([*header, image, w.HBox([play, sliders[0]]), *sliders[1:]])
+
+
+class Explorer:
+    """An interactive figure: its :class:`Frames`, shown live or as static HTML.
+
+    Build it with :func:`explore`; it is displayed by IPython through
+    :meth:`_repr_mimebundle_`, which holds both the widget view and the HTML view.
+    """
+
+    def __init__(
+        self, draw: Callable[..., Figure | None], controls: dict[str, Sequence[Any]], *,
+        title: str = "", dpi: int = 80, max_frames: int = MAX_FRAMES,
+    ) -> None:  # fmt: skip
+        self.title = title
+        self.grid = Frames(draw, controls, dpi=dpi, max_frames=max_frames)
+        self.names, self.values, self.shape = self.grid.names, self.grid.values, self.grid.shape
+        self.frames, self.index = self.grid.pngs, self.grid.index
+        self._html: str | None = None
+
+    def frame(self, indices: Sequence[int]) -> bytes:
+        """PNG bytes of the frame at one index per control."""
+        return self.grid.pngs[self.grid.at(indices)]
 
     def html(self) -> str:
-        """The kernel-free view: an image, one range input per control, and a tiny script."""
-        if "html" in self._cache:
-            return self._cache["html"]
-        data = {
-            "shape": self.shape,
-            "labels": [[_label(v) for v in values] for values in self.values],
-            "index": self.index,
-            "frames": [base64.b64encode(f).decode("ascii") for f in self.frames],
-        }
-        payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-        digest = hashlib.sha1(payload.encode()).hexdigest()[:12]
-        title = html.escape(self.title)
-        rows = []
-        for name, labels in zip(self.names, data["labels"], strict=True):
-            rows.append(
-                f'<label style="display:block">{html.escape(name)} '
-                f'<input type="range" min="0" max="{len(labels) - 1}" step="1" value="0" '
-                f'data-nn-control="{html.escape(name)}" disabled style="vertical-align:middle"> '
-                f'<output class="nn-explore-value">{html.escape(labels[0])}</output></label>'
-            )
-        first = data["frames"][self.index[0]]
-        heading = (
-            f'<div class="nn-explore-title" style="font-weight:bold">{title}</div>' if title else ""
-        )
-        parts = [
-            f'<div class="nn-explore {FIGURE_CLASS}" id="nn-explore-{digest}" '
-            f'{DATA_ATTRIBUTE}="{digest}" style="{_STYLE}">',
-            FIGURE_STYLE,
-            heading,
-            f'<img class="nn-explore-frame dark-light" alt="{title or "interactive figure"}" '
-            f'style="max-width:100%;height:auto" src="data:image/png;base64,{first}">',
-            '<div class="nn-explore-controls">',
-            *rows,
-            '<button type="button" class="nn-explore-play" disabled>\u25b6 play</button>',
-            "</div>",
-            f'<script type="application/json" class="nn-explore-data">{payload}</script>',
-            f"<script>{_SCRIPT}</script>",
-            "</div>",
-        ]
-        self._cache["html"] = "".join(parts)
-        return self._cache["html"]
+        """The kernel-free view (computed once)."""
+        if self._html is None:
+            self._html = _html(self.grid, self.title)
+        return self._html
 
     def widget(self) -> Any:
-        """The live view: an ``ipywidgets`` image with a slider per control (needs a kernel)."""
-        import ipywidgets as w
-
-        first = self.frame([0] * len(self.shape))
-        width = int.from_bytes(first[16:20], "big")  # the PNG header's pixel width
-        image = w.Image(value=first, format="png", layout=w.Layout(width=f"{width}px"))
-        sliders = [
-            w.SelectionSlider(
-                options=[(_label(v), i) for i, v in enumerate(values)],
-                value=0,
-                description=name,
-                continuous_update=True,
-            )
-            for name, values in zip(self.names, self.values, strict=True)
-        ]
-
-        def update(_: Any = None) -> None:
-            image.value = self.frame([s.value for s in sliders])
-
-        for slider in sliders:
-            slider.observe(update, names="value")
-        play = w.Play(min=0, max=self.shape[0] - 1, interval=250, description="play")
-        w.jslink((play, "value"), (sliders[0], "index"))
-        header = [w.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
-        return w.VBox([*header, image, w.HBox([play, sliders[0]]), *sliders[1:]])
+        """The live view (needs a kernel)."""
+        return _widget(self.grid, self.title)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         bundle: dict[str, Any] = {}

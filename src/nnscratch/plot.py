@@ -4,6 +4,10 @@ Every chapter uses the same colour for the same thing: :data:`CLASS_COLORS`
 for class 0 and class 1 (a colour-blind-safe pair), :data:`BOUNDARY_COLOR` for
 decision boundaries. Functions draw into an ``ax`` you give them (or a new one)
 and return it, so figures can be composed.
+
+Importing this module in a notebook gives every figure IPython shows a text
+description for screen readers, made from its titles, axis names and legends, or
+set with :func:`describe` (see :mod:`nnscratch.describe`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,24 @@ from collections.abc import Callable, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, ListedColormap
+
+from .describe import describe, install
+
+__all__ = [
+    "BOUNDARY_COLOR",
+    "CLASS_COLORS",
+    "NEGATIVE_COLOR",
+    "POSITIVE_COLOR",
+    "class_colors",
+    "confusion",
+    "decision_regions",
+    "describe",
+    "digit_grid",
+    "draw_network",
+    "loss_curves",
+    "scatter_classes",
+    "weight_images",
+]
 
 CLASS_COLORS = ("#D55E00", "#0072B2")
 """Class 0 (vermilion) and class 1 (blue), in every chapter."""
@@ -288,3 +310,6 @@ def weight_images(
     if title:
         fig.suptitle(title)
     return fig
+
+
+install()  # in a notebook: every figure shown carries its description (nnscratch.describe)

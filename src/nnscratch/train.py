@@ -22,7 +22,7 @@ Options of ``fit``:
 * ``lr_schedule(epoch) -> lr`` sets the optimiser's learning rate before each epoch;
 * ``callback(epoch, model, history)`` runs after each epoch and
   ``on_batch(step, model, loss_value)`` after each batch — to record snapshots;
-* ``progress`` shows a progress bar (``tqdm``) over the epochs;
+* ``progress`` shows a progress bar over the epochs (:mod:`nnscratch.progress`);
 * ``max_loss_growth``: ``fit`` raises :class:`TrainingDiverged` when a batch loss
   exceeds ``max_loss_growth × max(first batch loss, 1)`` (1000× by default: a loss
   that grew a thousandfold is blowing up, even while still finite; the floor of 1
@@ -180,7 +180,7 @@ def fit(
     :class:`TrainingDiverged` and advice when the loss stops being a finite number or
     grows ``max_loss_growth`` times (or the validation loss is not finite).
     """
-    from tqdm.auto import tqdm
+    from .progress import tqdm  # a widget in Jupyter, a finished bar once it closes
 
     data = _prepare(
         model, loss, optimizer, X, y, epochs, batch_size, seed, validation, metrics,
