@@ -1,12 +1,18 @@
-"""The playground's JavaScript computes what nnscratch computes: parity under Node.
+"""The pages' JavaScript computes what nnscratch computes: parity under Node.
 
-The training core of ``src/nnscratch/playground.js`` runs under Node on the same
+The training core of ``src/nnscratch/nncore.js`` runs under Node on the same
 data, starting weights, example order and hyperparameters as ``nnscratch.fit``
 with the package's layers, losses and ``Momentum`` optimiser. The loss of every
 step's batch (what ``fit`` reports), the loss on all the data after every step
 and the final weights must agree to 1e-12 relative, for every activation × loss ×
-update mode the page offers (with and without momentum). A deliberately wrong
+update mode the page offers (with and without momentum), and on data sets the
+reader makes by adding and removing points as the page does. A deliberately wrong
 JavaScript gradient must fail the same check.
+
+The digit reader (``nncore.js`` again, :mod:`nnscratch.drawing` in Python) turns
+the same strokes into the same 32 × 32 bitmap and the same block counts, pixel for
+pixel, and the same ten probabilities to 1e-12, with the weights read from the
+page's own encoding; the block counts also match bitmaps whose counts are known.
 
 Without ``node`` the tier is skipped, except under CI (env ``CI`` set), where it fails.
 """
@@ -37,13 +43,19 @@ from nnscratch.playground import (
 )
 
 RTOL = 1e-12
-SCRIPT = Path(__file__).resolve().parent.parent / "src" / "nnscratch" / "playground.js"
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "nnscratch"
+SCRIPT = PACKAGE / "nncore.js"
 
 DRIVER = r"""
 const core = require(process.argv[2]);
 const cases = JSON.parse(require("fs").readFileSync(0, "utf8"));
 const results = cases.map((c) => {
-  const X = Float64Array.from(c.X), T = Float64Array.from(c.t);
+  let data = {X: Float64Array.from(c.X), T: Float64Array.from(c.t)};
+  for (const [kind, x0, x1, arg, sy] of c.edits || []) {   // the reader's clicks, as the page does them
+    if (kind === "add") data = core.withPoint(data, x0, x1, arg);
+    else data = core.withoutPoint(data, core.nearestPoint(data, x0, x1, arg, sy).index);
+  }
+  const X = data.X, T = data.T;
   const net = {hidden: c.start.hidden};
   for (const k of Object.keys(c.start)) if (k !== "hidden") net[k] = Float64Array.from(c.start[k]);
   const velocity = core.zeroLike(net), batch = [], after = [];
@@ -53,7 +65,7 @@ const results = cases.map((c) => {
   }
   const weights = {};
   for (const k of core.paramNames(net)) weights[k] = Array.from(net[k]);
-  return {batch, after, weights};
+  return {batch, after, weights, X: Array.from(X), t: Array.from(T)};
 });
 process.stdout.write(JSON.stringify(results));
 """
@@ -70,14 +82,16 @@ def node() -> str:
     return found
 
 
-def run_js(cases: list[dict], tmp: Path, source: str | None = None) -> list[dict]:
-    """Run the playground core (or a changed copy of its source) on ``cases`` under Node."""
+def run_js(
+    cases: list[dict], tmp: Path, source: str | None = None, driver_source: str = DRIVER
+) -> list[dict]:
+    """Run the core (or a changed copy of its source) on ``cases`` under Node."""
     path = SCRIPT
     if source is not None:
-        path = tmp / "changed_playground.js"
+        path = tmp / "changed_nncore.js"
         path.write_text(source)
     driver = tmp / "driver.js"
-    driver.write_text(DRIVER)
+    driver.write_text(driver_source)
     done = subprocess.run(
         [node(), str(driver), str(path)],
         input=json.dumps(cases),
@@ -129,12 +143,45 @@ DATA = {
 }
 
 
+def reader_made(X: np.ndarray, t: np.ndarray, edits: list) -> tuple[np.ndarray, np.ndarray]:
+    """The data after the reader's edits, computed here independently of the page's code:
+    ``["add", x0, x1, t]`` appends a point; ``["remove", x0, x1, sx, sy]`` deletes the
+    point nearest to ``(x0, x1)`` in screen units (``sx``, ``sy`` pixels per data unit)."""
+    X, t = np.array(X, dtype=float), np.array(t, dtype=float).reshape(-1)
+    for kind, x0, x1, *rest in edits:
+        if kind == "add":
+            X, t = np.vstack([X, [x0, x1]]), np.append(t, rest[0])
+        else:
+            sx, sy = rest
+            k = int(np.argmin(((X[:, 0] - x0) * sx) ** 2 + ((X[:, 1] - x1) * sy) ** 2))
+            X, t = np.delete(X, k, axis=0), np.delete(t, k)
+    return X, t
+
+
+# Points a reader might place by clicking on Chapter 2's picture (xlim = ylim = (0, 2),
+# about 260 × 258 pixels): a tall point among the wide ones and a wide one among the
+# tall, three removed near where points are, and a cluster of their own.
+EDITS = [
+    ["add", 1.4153846153846155, 0.6434108527131783, 1],
+    ["add", 0.3076923076923077, 1.7054263565891472, 0],
+    ["remove", 0.5, 1.0, 130.0, 129.0],
+    ["remove", 1.2, 0.4, 130.0, 129.0],
+    ["add", 1.8, 1.8, 1],
+    ["add", 1.85, 1.75, 1],
+    ["add", 1.9, 1.85, 0],
+    ["remove", 1.0, 1.0, 130.0, 129.0],
+]
+DATA["reader-made"] = reader_made(*DATA["rectangles"], EDITS)
+
+
 def make_case(data, hidden, activation, loss, batch, momentum, lr, epochs, seed) -> dict:
     X, y = DATA[data]
+    base = DATA["rectangles"] if data == "reader-made" else (X, y)
     return {
         "name": f"{data}, {hidden} hidden, {activation}, {loss}, {batch}, momentum {momentum}",
-        "X": np.asarray(X, dtype=float).ravel().tolist(),
-        "t": np.asarray(y).reshape(-1).astype(int).tolist(),
+        "X": np.asarray(base[0], dtype=float).ravel().tolist(),
+        "t": np.asarray(base[1]).reshape(-1).astype(int).tolist(),
+        "edits": EDITS if data == "reader-made" else [],
         "start": start_weights(hidden, seed),
         "opts": {"activation": activation, "loss": loss, "lr": lr, "momentum": momentum},
         "schedule": schedule(len(X), batch, epochs, seed),
@@ -156,6 +203,11 @@ CASES += [  # more hidden units on noisy data; no hidden layer (the perceptron) 
 CASES += [
     make_case("rectangles", 0, "sigmoid", loss, batch, mu, lr=0.2, epochs=10, seed=7)
     for loss, batch, mu in itertools.product(LOSSES, BATCHES, (0.0, 0.9))
+]
+CASES += [  # the reader's own points: the perceptron of Chapter 2 and a hidden layer
+    make_case("reader-made", hidden, act, loss, batch, 0.5, lr=0.2, epochs=6, seed=2)
+    for hidden, act in ((0, "sigmoid"), (3, "tanh"))
+    for loss, batch in itertools.product(LOSSES, BATCHES)
 ]
 
 
@@ -236,6 +288,19 @@ def test_every_setting_the_page_offers_is_covered() -> None:
     assert offered >= set(itertools.product(ACTIVATIONS, LOSSES, BATCHES))
     assert {c["opts"]["momentum"] for c in CASES} >= {0.0, 0.9}
     assert {c["start"]["hidden"] for c in CASES} >= {0, 2, 3}
+    made = {(c["start"]["hidden"], c["opts"]["loss"], c["batch"]) for c in CASES if c["edits"]}
+    assert made >= set(itertools.product((0, 3), LOSSES, BATCHES))
+
+
+def test_the_page_edits_the_data_as_the_reader_clicks(parity) -> None:
+    """Points added and removed by the page's code are the ones meant, bit for bit."""
+    X, t = DATA["reader-made"]
+    base = DATA["rectangles"]
+    assert len(X) == len(base[0]) + 5 - 3
+    for case, js, _ in parity:
+        if case["edits"]:
+            assert np.array_equal(np.reshape(js["X"], (-1, 2)), X), case["name"]
+            assert np.array_equal(js["t"], t), case["name"]
 
 
 def test_javascript_matches_the_package(parity) -> None:
@@ -275,7 +340,7 @@ def test_a_wrong_javascript_gradient_fails_the_parity_check(mutation, tmp_path) 
     """The check has teeth: each slip, put into a copy of the script, is caught."""
     old, new = MUTATIONS[mutation]
     source = SCRIPT.read_text()
-    assert source.count(old) == 1, f"the line to change is not in playground.js: {old}"
+    assert source.count(old) == 1, f"the line to change is not in nncore.js: {old}"
     cases = [c for c in CASES if c["data"] == "xor" and c["batch"] == "full"]
     js = run_js(cases, tmp_path, source.replace(old, new))
     errors = [relative_error(j, run_python(c)) for c, j in zip(cases, js, strict=True)]
@@ -346,18 +411,260 @@ def test_output_is_deterministic_self_contained_and_labelled() -> None:
     bundle = one._repr_mimebundle_()
     assert set(bundle) == {"text/plain", "text/html"}
     page = bundle["text/html"]
-    assert script() in page and "http://" not in page and "https://" not in page
+    assert script("nncore.js") in page and script("playground.js") in page
+    assert "http://" not in page and "https://" not in page
     assert "src=" not in page  # nothing loaded: the script is inline
     for name in ("lr", "momentum", "hidden", "activation", "loss", "batch", "seed"):
         ident = re.search(rf'id="([^"]+)" name="{name}"', page).group(1)
         assert f'<label for="{ident}">' in page, f"{name} has no label"
-    for name in ("train", "pause", "step", "reset"):
+    for name in ("train", "pause", "step", "reset", "data", "clear"):
         assert f'<button type="button" name="{name}" disabled>' in page
+    radios = re.findall(r'<label class="nn-pg-radio"><input type="radio" name="edit"', page)
+    assert len(radios) == 3, "each choice of what a click does is labelled"
 
 
-def test_the_script_ships_with_the_package() -> None:
+def test_the_point_editor_names_the_chapters_classes() -> None:
+    X, y = rectangles(20, seed=0)
+    page = playground(X, y, {"W": np.zeros((2, 1)), "b": np.zeros(1)}, classes=("wide", "tall"))
+    assert "adds a wide point (vermilion)" in page.html() and page.config["classes"] == [
+        "wide",
+        "tall",
+    ]
+    with pytest.raises(ValueError, match="two names"):
+        playground(X, y, {"W": np.zeros((2, 1)), "b": np.zeros(1)}, classes=("wide",))
+
+
+def test_the_scripts_ship_with_the_package() -> None:
     import tomllib
 
-    pyproject = tomllib.loads((SCRIPT.parents[2] / "pyproject.toml").read_text())
-    assert "playground.js" in pyproject["tool"]["setuptools"]["package-data"]["nnscratch"]
-    assert script() == SCRIPT.read_text()
+    pyproject = tomllib.loads((PACKAGE.parents[1] / "pyproject.toml").read_text())
+    shipped = pyproject["tool"]["setuptools"]["package-data"]["nnscratch"]
+    for name in ("nncore.js", "playground.js", "digits.js", "digit_strokes.json"):
+        assert name in shipped, name
+        assert (PACKAGE / name).read_text() == (
+            script(name) if name.endswith(".js") else (PACKAGE / name).read_text()
+        )
+    assert script() == (PACKAGE / "playground.js").read_text()
+
+
+# -- the digit reader: strokes -> bitmap -> block counts -> probabilities --------------
+
+READER_DRIVER = r"""
+const core = require(process.argv[2]);
+const cases = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const results = cases.map((c) => {
+  if (c.bitmap) return {counts: Array.from(core.blockCounts(Uint8Array.from(c.bitmap)))};
+  const made = core.digitImage(c.strokes, c.opts);
+  const net = {hidden: c.net.hidden};
+  for (const k of ["W1", "b1", "W2", "b2"]) net[k] = core.decode(c.net[k], c.net.dtype);
+  return {
+    bitmap: Array.from(made.bitmap), counts: Array.from(made.counts), image: Array.from(made.image),
+    p: Array.from(core.readDigit(net, made.image)),
+  };
+});
+process.stdout.write(JSON.stringify(results));
+"""
+
+
+def small_reader(dtype) -> object:
+    """A digit reader trained for a few epochs (in the test, not the chapter's network)."""
+    from nnscratch import Adam, ReLU, SoftmaxCrossEntropy, mlp
+    from nnscratch.data import load_digits
+
+    X, t = load_digits()
+    net = mlp([64, 24, 10], ReLU, seed=1, dtype=dtype)
+    fit(
+        net,
+        SoftmaxCrossEntropy(),
+        Adam(0.01),
+        X.astype(dtype),
+        t,
+        epochs=4,
+        batch_size=64,
+        seed=0,
+        progress=False,
+    )
+    return net
+
+
+def random_strokes(rng: np.random.Generator) -> list:
+    """A few wobbly strokes anywhere on the pad, as a reader's hand might leave them."""
+    strokes = []
+    for _ in range(rng.integers(1, 4)):
+        n = int(rng.integers(1, 40))
+        start = rng.uniform(0.1, 0.9, size=2)
+        steps = rng.normal(0, 0.03, size=(n, 2)).cumsum(axis=0)
+        strokes.append(np.clip(start + steps, 0, 1).tolist())
+    return strokes
+
+
+def reader_cases() -> list[dict]:
+    from nnscratch.drawing import example_strokes, reader_data
+
+    rng = np.random.default_rng(5)
+    drawings = [e["strokes"] for e in example_strokes()]
+    drawings += [random_strokes(rng) for _ in range(12)]
+    drawings += [[[[0.5, 0.5]]], [[[0.0, 0.0], [1.0, 1.0]]], [[[0.140625, 0.140625]]]]
+    cases = []
+    for dtype in (np.float32, np.float64):
+        net = reader_data(small_reader(dtype), examples=[])
+        for k, strokes in enumerate(drawings):
+            for fit_, centre in itertools.product((False, True), repeat=2):
+                opts = {"fit": fit_, "centre": centre, "radius": 2.5 if k % 3 else 1.75}
+                cases.append({"strokes": strokes, "opts": opts, "net": net, "dtype": dtype})
+    return cases
+
+
+@pytest.fixture(scope="module")
+def reader_parity(tmp_path_factory) -> list[tuple[dict, dict]]:
+    cases = reader_cases()
+    wire = [{k: v for k, v in c.items() if k != "dtype"} for c in cases]
+    js = run_js(wire, tmp_path_factory.mktemp("reader"), driver_source=READER_DRIVER)
+    return list(zip(cases, js, strict=True))
+
+
+def test_the_reader_agrees_with_the_package_on_every_drawing(reader_parity) -> None:
+    """Same bitmap and block counts, pixel for pixel; probabilities within 1e-12."""
+    from nnscratch.drawing import centred, digit_image, rasterise, read_digit, to_pixels
+
+    worst = 0.0
+    models = {}
+    for case, js in reader_parity:
+        o = case["opts"]
+        bitmap = rasterise(
+            to_pixels(case["strokes"], fit=o["fit"], radius=o["radius"]), radius=o["radius"]
+        )
+        if o["centre"]:
+            bitmap = centred(bitmap)
+        assert np.array_equal(np.reshape(js["bitmap"], (32, 32)), bitmap), o
+        image = digit_image(case["strokes"], fit=o["fit"], centre=o["centre"], radius=o["radius"])
+        assert np.array_equal(js["image"], image), o
+        model = models.setdefault(case["dtype"], small_reader(case["dtype"]))
+        p = read_digit(model, image)
+        worst = max(worst, float(np.max(np.abs(np.asarray(js["p"]) - p))))
+    print(f"\ndigit reader parity: {len(reader_parity)} drawings; max |Δp| {worst:.1e}")
+    assert worst <= RTOL
+    tops = {int(np.argmax(js["p"])) for _, js in reader_parity}
+    assert len(tops) >= 5, f"the test network should read different digits, read only {tops}"
+
+
+def test_block_counts_are_the_known_counts(tmp_path) -> None:
+    """Bitmaps whose 4 × 4 blocks hold known numbers of pixels (0 to 16) give those numbers,
+    in JavaScript and in Python; and a dot of the pen centred on a pixel turns on the 21
+    pixels within its reach (5 + 2 · 5 + 2 · 3)."""
+    from nnscratch.drawing import block_counts, digit_image
+
+    rng = np.random.default_rng(0)
+    known = [
+        (3 * np.arange(8)[:, None] + 5 * np.arange(8)[None, :]) % 17,
+        rng.integers(0, 17, (8, 8)),
+    ]
+    known += [np.zeros((8, 8), int), np.full((8, 8), 16)]
+    bitmaps = []
+    for counts in known:
+        bitmap = np.zeros((32, 32), dtype=np.uint8)
+        for (i, j), c in np.ndenumerate(counts):
+            block = np.zeros(16, dtype=np.uint8)
+            block[rng.permutation(16)[:c]] = 1  # c pixels on, anywhere in the block
+            bitmap[4 * i : 4 * i + 4, 4 * j : 4 * j + 4] = block.reshape(4, 4)
+        bitmaps.append(bitmap)
+    js = run_js(
+        [{"bitmap": b.ravel().tolist()} for b in bitmaps], tmp_path, driver_source=READER_DRIVER
+    )
+    for counts, bitmap, j in zip(known, bitmaps, js, strict=True):
+        assert np.array_equal(block_counts(bitmap), counts)
+        assert np.array_equal(np.reshape(j["counts"], (8, 8)), counts)
+    # a dot at the centre of pixel (4, 4) (u = v = 4.5 / 32 on the pad, as drawn) turns on
+    # the pixels (i, j) with (i − 4)² + (j − 4)² ≤ 2.5²: 21 of them, over four blocks
+    dot = digit_image([[[4.5 / 32, 4.5 / 32]]], fit=False, centre=False).reshape(8, 8) * 16
+    pixels = [(i, j) for i in range(32) for j in range(32) if (i - 4) ** 2 + (j - 4) ** 2 <= 6.25]
+    expected = np.zeros((8, 8))
+    for i, j in pixels:
+        expected[i // 4, j // 4] += 1
+    assert len(pixels) == 21 and expected[:2, :2].tolist() == [[3, 5], [5, 8]]
+    assert np.array_equal(dot, expected) and expected.sum() == 21
+
+
+READER_MUTATIONS = {
+    "counts not divided by 16": ("image[k] = counts[k] / 16.0;", "image[k] = counts[k] / 15.0;"),
+    "ReLU left out": ("h[j] = Math.max(h[j], 0.0);", "h[j] = h[j];"),
+    "the pen one pixel wider": (
+        "if (ex * ex + ey * ey <= r2) bitmap",
+        "if (ex * ex + ey * ey <= r2 + 2 * radius + 1) bitmap",
+    ),
+}
+
+
+@pytest.mark.parametrize("mutation", list(READER_MUTATIONS))
+def test_a_wrong_reader_fails_the_parity_check(mutation, tmp_path) -> None:
+    from nnscratch.drawing import digit_image, example_strokes, read_digit, reader_data
+
+    old, new = READER_MUTATIONS[mutation]
+    source = SCRIPT.read_text()
+    assert source.count(old) == 1, f"the line to change is not in nncore.js: {old}"
+    model = small_reader(np.float64)
+    net = reader_data(model, examples=[])
+    strokes = [e["strokes"] for e in example_strokes()]
+    cases = [{"strokes": s, "opts": {"fit": True, "centre": False}, "net": net} for s in strokes]
+    js = run_js(cases, tmp_path, source.replace(old, new), driver_source=READER_DRIVER)
+    gaps = [
+        np.max(np.abs(np.asarray(j["p"]) - read_digit(model, digit_image(s, centre=False))))
+        for j, s in zip(js, strokes, strict=True)
+    ]
+    assert max(gaps) > 1e-3, f"{mutation}: the parity check did not notice ({max(gaps):.1e})"
+
+
+def test_the_reader_page_carries_the_weights_exactly_and_labels_its_controls() -> None:
+    import base64
+
+    from nnscratch.drawing import digit_reader
+
+    model = small_reader(np.float32)
+    one, two = digit_reader(model, title="Draw"), digit_reader(model, title="Draw")
+    assert one.html() == two.html()
+    bundle = one._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/html"}
+    page = bundle["text/html"]
+    assert script("nncore.js") in page and script("digits.js") in page
+    assert "http://" not in page and "https://" not in page and "src=" not in page
+    cfg = json.loads(re.search(r'class="nn-draw-data">(.*?)</script>', page).group(1))
+    W1 = np.frombuffer(base64.b64decode(cfg["W1"]), dtype="<f4").reshape(64, 24)
+    assert cfg["dtype"] == "f4" and np.array_equal(W1, model.layers[0].params["W"])  # bit for bit
+    for name in ["undo", "clear"] + [f"example-{k}" for k in range(len(cfg["examples"]))]:
+        assert f'<button type="button" name="{name}" disabled>' in page, name
+    assert {e["label"] for e in cfg["examples"]} >= set("0123456789")
+    assert 'class="nn-draw-canvas"' in page and 'aria-live="polite"' in page
+    for name in ("fit", "centre"):
+        assert re.search(rf'<label><input type="checkbox" name="{name}"', page), name
+
+
+def test_bad_reader_models_are_refused() -> None:
+    from nnscratch import Linear, ReLU, Sequential, Sigmoid
+    from nnscratch.drawing import digit_reader
+
+    with pytest.raises(ValueError, match="W1 has shape"):
+        digit_reader(
+            {
+                "W1": np.zeros((63, 4)),
+                "b1": np.zeros(4),
+                "W2": np.zeros((4, 10)),
+                "b2": np.zeros(10),
+            }
+        )
+    with pytest.raises(ValueError, match="expected Sequential"):
+        digit_reader(Sequential(Linear(64, 4, seed=0), Sigmoid(), Linear(4, 10, seed=0)))
+    with pytest.raises(ValueError, match="W2 has shape"):
+        digit_reader(Sequential(Linear(64, 4, seed=0), ReLU(), Linear(4, 9, seed=0)))
+    with pytest.raises(ValueError, match="stroke 0"):
+        digit_reader(small_reader(np.float64), examples=[{"label": "x", "strokes": [[]]}])
+
+
+def test_the_pen_leaves_as_much_ink_as_the_data_sets_digits() -> None:
+    """The pen's radius: the fitted examples have the data's ink (pixels on of 1024), ±5%."""
+    from nnscratch.data import load_digits
+    from nnscratch.drawing import digit_image, example_strokes
+
+    X, _ = load_digits()
+    data = (X * 16).sum(axis=1).mean()
+    drawn = np.mean([digit_image(e["strokes"], centre=False).sum() * 16 for e in example_strokes()])
+    assert abs(drawn / data - 1) < 0.05, (drawn, data)
