@@ -13,10 +13,12 @@ from nnscratch.deep import (
     activation_layers,
     activation_stats,
     deep_mlp,
+    fit_many,
     gradient_norms,
     linear_layers,
     residual_mlp,
 )
+from nnscratch.schedules import constant, cosine
 
 SETTINGS = settings(max_examples=15, deadline=None)
 
@@ -216,3 +218,175 @@ def test_clip_grad_norm_bad_arguments():
         ClipGradNorm(nn.Adam(), max_norm=-1)
     with pytest.raises(TypeError, match="ClipGradNorm: expected an optimiser"):
         ClipGradNorm(object(), max_norm=1)
+
+
+# -- the branch scale, zero-initialised branches and normalised blocks -----------------
+
+
+def test_residual_scale_multiplies_the_branch_and_checks():
+    inner = nn.Sequential(nn.Tanh(), nn.Linear(3, 3, seed=0))
+    x = batch(4, 3)
+    block = Residual(inner, scale=0.25)
+    np.testing.assert_allclose(block.forward(x), x + 0.25 * inner.forward(x))
+    assert "0.25 ×" in repr(block)
+    check = nn.gradcheck(Residual(nn.Tanh(), nn.Linear(3, 3, seed=1), scale=0.3), batch(5, 3))
+    assert check.passed, check
+    with pytest.raises(ValueError, match="Residual: expected scale > 0"):
+        Residual(nn.ReLU(), scale=0.0)
+
+
+def test_residual_mlp_fixes_build_what_they_say():
+    plain = residual_mlp(5, 4, 6, 3, nn.ReLU, seed=3)
+    scaled = residual_mlp(5, 4, 6, 3, nn.ReLU, seed=3, branch_scale=0.5)
+    zero = residual_mlp(5, 4, 6, 3, nn.ReLU, seed=3, zero_init=True)
+    normed = residual_mlp(5, 4, 6, 3, nn.ReLU, seed=3, norm=nn.LayerNorm)
+    blocks = [layer for layer in scaled.layers if isinstance(layer, Residual)]
+    assert len(blocks) == 4 and all(b.scale == 0.5 for b in blocks)
+    lin_plain, lin_zero = linear_layers(plain), linear_layers(zero)
+    for k, (a, b) in enumerate(zip(lin_plain, lin_zero, strict=True)):
+        if 0 < k < 5:  # the blocks' Linear layers start at 0, the others as in plain
+            assert not b.params["W"].any()
+        else:
+            np.testing.assert_array_equal(a.params["W"], b.params["W"])
+    x = batch(7, 5)
+    first = zero.layers[0].forward(x)
+    np.testing.assert_allclose(zero.forward(x), zero.layers[-1].forward(np.maximum(first, 0)))
+    # pre-norm: each block is x + f(LayerNorm(x)); one more LayerNorm before the output layer
+    kinds = [type(layer).__name__ for layer in normed.layers]
+    assert kinds == ["Linear"] + ["Residual"] * 4 + ["LayerNorm", "ReLU", "Linear"]
+    assert all(isinstance(b.inner.layers[0], nn.LayerNorm) for b in normed.layers[1:5])
+    for a, b in zip(linear_layers(plain), linear_layers(normed), strict=True):
+        np.testing.assert_array_equal(a.params["W"], b.params["W"])
+    with pytest.raises(TypeError, match="residual_mlp: expected norm to be a layer class"):
+        residual_mlp(5, 4, 6, 3, norm=nn.LayerNorm(4))
+
+
+@pytest.mark.parametrize("norm", [nn.LayerNorm, nn.BatchNorm])
+def test_normalised_residual_network_gradcheck(norm):
+    model = residual_mlp(6, 4, 5, 3, nn.ReLU, seed=1, norm=norm)
+    check = nn.gradcheck(
+        model, batch(8, 6, seed=2), np.arange(8) % 3, loss=nn.SoftmaxCrossEntropy()
+    )
+    assert check.passed, check
+
+
+# -- many seeds at once -------------------------------------------------------------
+
+
+def digits_like(n=90, d=6, k=3, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) % k
+    X = rng.standard_normal((n, d)) + t[:, None]
+    return X, t, X[:30], t[:30]
+
+
+def params_of(model):
+    return [p.copy() for _, p, _ in model.parameters()]
+
+
+BUILDS = {
+    "plain": lambda s: deep_mlp(6, 5, 4, 3, nn.Tanh, seed=s),
+    "residual": lambda s: residual_mlp(6, 5, 5, 3, nn.ReLU, seed=s, branch_scale=0.4),
+    "layernorm": lambda s: residual_mlp(6, 5, 5, 3, nn.ReLU, seed=s, norm=nn.LayerNorm),
+    "batchnorm": lambda s: residual_mlp(6, 5, 5, 3, nn.Sigmoid, seed=s, norm=nn.BatchNorm),
+}
+
+
+@pytest.mark.parametrize("kind", BUILDS)
+def test_fit_many_trains_each_member_as_fit_would(kind):
+    X, t, X_val, t_val = digits_like()
+    seeds = [4, 0, 7]
+    lrs = [3e-3, 1e-2, 3e-2]
+    ref = []
+    for s, lr in zip(seeds, lrs, strict=True):
+        model = BUILDS[kind](s)
+        history = nn.fit(model, nn.SoftmaxCrossEntropy(), nn.Adam(lr), X, t, epochs=3,
+                         batch_size=16, seed=s, validation=(X_val, t_val), metrics=["accuracy"],
+                         lr_schedule=cosine(lr, 3), progress=False)  # fmt: skip
+        ref.append((model, history))
+    models = [BUILDS[kind](s) for s in seeds]
+    result = fit_many(models, nn.Adam(), X, t, epochs=3, batch_size=16, seeds=seeds,
+                      validation=(X_val, t_val),
+                      lr_schedule=[cosine(lr, 3) for lr in lrs])  # fmt: skip
+    for s, (model, history) in enumerate(ref):
+        for a, b in zip(params_of(model), params_of(models[s]), strict=True):
+            np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-14)
+        np.testing.assert_array_equal(result["val_accuracy"][s], history["val_accuracy"])
+        np.testing.assert_allclose(result["val_loss"][s], history["val_loss"], rtol=1e-12)
+        np.testing.assert_allclose(result["loss"][s], history["loss"], rtol=1e-12)
+        assert not models[s].training  # handed back in evaluation mode, as fit does
+    assert result["val_accuracy"].shape == (3, 3)
+    assert (result["diverged"] == -1).all()
+    if kind == "batchnorm":  # the running statistics came back to each member
+        bn_ref = ref[1][0].layers[1].inner.layers[0]
+        bn = models[1].layers[1].inner.layers[0]
+        np.testing.assert_allclose(bn.running_var, bn_ref.running_var, rtol=1e-12)
+
+
+def test_fit_many_members_are_independent_of_each_other():
+    X, t, _, _ = digits_like()
+    alone = [deep_mlp(6, 5, 4, 3, nn.ReLU, seed=2)]
+    fit_many(alone, nn.Momentum(0.05), X, t, epochs=2, seeds=[2])
+    together = [deep_mlp(6, 5, 4, 3, nn.ReLU, seed=s) for s in (0, 2, 5)]
+    fit_many(together, nn.Momentum(0.05), X, t, epochs=2, seeds=[0, 2, 5])
+    for a, b in zip(params_of(alone[0]), params_of(together[1]), strict=True):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-14)
+
+
+def test_fit_many_clips_and_records_as_clip_grad_norm_and_monitor_do():
+    X, t, _, _ = digits_like()
+    model = deep_mlp(6, 5, 6, 3, nn.ReLU, gain=2.0, seed=1)
+    clip = ClipGradNorm(nn.Momentum(0.05), max_norm=1.0)
+    monitor = Monitor(model, every=3)
+    nn.fit(model, nn.SoftmaxCrossEntropy(), clip, X, t, epochs=2, batch_size=16, seed=1,
+           on_batch=monitor.on_batch, progress=False)  # fmt: skip
+    models = [deep_mlp(6, 5, 6, 3, nn.ReLU, gain=2.0, seed=s) for s in (1, 3)]
+    result = fit_many(models, nn.Momentum(0.05), X, t, epochs=2, batch_size=16, seeds=[1, 3],
+                      max_norm=1.0, record_every=3)  # fmt: skip
+    np.testing.assert_allclose(result["grad_norm"][0], clip.norms, rtol=1e-9)
+    assert result["clipped"][0] == clip.clipped and result["grad_norm"].shape == (2, 12)
+    np.testing.assert_array_equal(result["steps"], monitor.steps)
+    np.testing.assert_allclose(result["grad_norms"][0], monitor.grad_norms, rtol=1e-9)
+    np.testing.assert_allclose(result["update_ratios"][0], monitor.update_ratios, rtol=1e-9)
+    for a, b in zip(params_of(model), params_of(models[0]), strict=True):
+        np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-12)
+
+
+def test_fit_many_stops_a_diverging_member_and_keeps_the_others():
+    X, t, X_val, t_val = digits_like()
+    lrs = [0.01, 50.0]  # the second blows up, as fit would say
+    with pytest.raises(nn.TrainingDiverged):
+        nn.fit(deep_mlp(6, 5, 4, 3, nn.ReLU, gain=3.0, seed=1), nn.SoftmaxCrossEntropy(),
+               nn.Momentum(50.0), X, t, epochs=3, seed=1, progress=False)  # fmt: skip
+    good = deep_mlp(6, 5, 4, 3, nn.ReLU, gain=3.0, seed=0)
+    nn.fit(good, nn.SoftmaxCrossEntropy(), nn.Momentum(0.01), X, t, epochs=3, seed=0,
+           progress=False)  # fmt: skip
+    models = [deep_mlp(6, 5, 4, 3, nn.ReLU, gain=3.0, seed=s) for s in (0, 1)]
+    result = fit_many(models, nn.Momentum(0.01), X, t, epochs=3, seeds=[0, 1],
+                      validation=(X_val, t_val),
+                      lr_schedule=[constant(lr) for lr in lrs])  # fmt: skip
+    assert result["diverged"][0] == -1 and result["diverged"][1] >= 0
+    assert np.isfinite(result["val_accuracy"][0]).all()
+    assert np.isnan(result["val_accuracy"][1, -1])
+    assert all(np.isfinite(p).all() for p in params_of(models[1]))
+    for a, b in zip(params_of(good), params_of(models[0]), strict=True):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-14)
+
+
+def test_fit_many_bad_arguments():
+    X, t, _, _ = digits_like()
+    with pytest.raises(ValueError, match="fit_many: expected at least one model"):
+        fit_many([], nn.Adam(), X, t, epochs=1)
+    with pytest.raises(TypeError, match="fit_many: expected networks of one architecture"):
+        fit_many([deep_mlp(6, 5, 4, 3, nn.ReLU), deep_mlp(6, 5, 4, 3, nn.Tanh)], nn.Adam(), X, t,
+                 epochs=1)  # fmt: skip
+    with pytest.raises(ValueError, match="fit_many: Linear layers of different shapes"):
+        fit_many([deep_mlp(6, 5, 4, 3), deep_mlp(6, 4, 4, 3)], nn.Adam(), X, t, epochs=1)
+    with pytest.raises(ValueError, match="fit_many: expected 2 seeds"):
+        fit_many([deep_mlp(6, 5, 4, 3)] * 2, nn.Adam(), X, t, epochs=1, seeds=[0])
+    with pytest.raises(TypeError, match="fit_many: cannot train Dropout layers side by side"):
+        fit_many([nn.mlp([6, 4, 3], dropout=0.5)], nn.Adam(), X, t, epochs=1)
+    opt = nn.Adam()
+    fit_many([deep_mlp(6, 5, 4, 3)], opt, X, t, epochs=1)
+    with pytest.raises(TypeError, match="fit_many: expected a fresh optimiser"):
+        fit_many([deep_mlp(6, 5, 4, 3)], opt, X, t, epochs=1)
