@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import nnscratch as nn
 from nnscratch.data import one_hot
+from nnscratch.regularizers import Confidence
 
 SETTINGS = settings(max_examples=20, deadline=None)
 
@@ -45,9 +46,26 @@ def test_binary_cross_entropy_matches_autograd(n, k, seed):
 def test_softmax_cross_entropy_and_certainty_match_autograd(n, k, seed):
     rng = rng_for(seed)
     scores, labels = 3 * rng.standard_normal((n, k)), rng.integers(0, k, n)
-    for loss in (nn.SoftmaxCrossEntropy(), nn.SoftmaxCrossEntropy() + nn.Certainty(0.5)):
+    for loss in (
+        nn.SoftmaxCrossEntropy(),
+        nn.SoftmaxCrossEntropy() + nn.Certainty(0.5),
+        nn.SoftmaxCrossEntropy() + Confidence(0.5),
+    ):
         check = nn.gradcheck(loss, scores, labels)
         assert check.passed, check
+
+
+def test_confidence_is_certainty_with_the_sign_flipped():
+    z, labels = rng_for(5).standard_normal((6, 4)), [0, 1, 2, 3, 0, 1]
+    assert Confidence(0.3)(z, labels) == pytest.approx(-nn.Certainty(0.3)(z, labels), 1e-15)
+    np.testing.assert_array_equal(
+        Confidence(0.3).grad(z, labels), -nn.Certainty(0.3).grad(z, labels)
+    )
+    assert repr(nn.SoftmaxCrossEntropy() + Confidence(0.1)) == (
+        "SoftmaxCrossEntropy() + Confidence(0.1)"
+    )
+    with pytest.raises(ValueError, match="Confidence: expected strength > 0, got -1"):
+        Confidence(-1.0)
 
 
 @SETTINGS

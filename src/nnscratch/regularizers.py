@@ -10,8 +10,9 @@ optimiser balances against fitting the data. Two kinds:
   ``add_to_grads(model)``, which ``fit`` calls after ``backward``. ``grad`` also
   takes a stack of matrices of shape ``(..., n_in, n_out)`` (one per seed, say,
   when several networks train as one array computation) and treats each alone;
-* a penalty on the **predictions**: :class:`Certainty`, a loss term you add to
-  the data loss: ``SoftmaxCrossEntropy() + Certainty(0.1)``.
+* penalties on the **predictions**: :class:`Certainty` and its opposite
+  :class:`Confidence`, loss terms you add to the data loss:
+  ``SoftmaxCrossEntropy() + Certainty(0.1)``.
 
 A penalty's gradient is a pull; what the pull does depends on the optimiser.
 :func:`soft_threshold` is the other way to apply L1, as a step of its own that
@@ -141,24 +142,43 @@ class Certainty(Loss):
     """``λ · mean_n H(softmax(z_n))``: the entropy of the predicted distribution.
 
     Added to the data loss it rewards confident predictions. It ignores the
-    targets. Gradient ``-λ s ⊙ (log s + H) / n`` with ``s = softmax(z)``.
+    targets, which is what it is for: entropy minimisation (Grandvalet & Bengio,
+    2004) is a tool for *unlabelled* data, pushing a classifier's boundary away from
+    where unlabelled examples crowd. On labelled data supervised practice goes the
+    other way (:class:`Confidence`, label smoothing). Gradient ``-λ s ⊙ (log s + H) / n``
+    with ``s = softmax(z)``.
     """
 
+    sign = 1.0  # +1: entropy is penalised (certainty rewarded); Confidence flips it
+
     def __init__(self, strength: float) -> None:
-        self.strength = check_positive("Certainty", "strength", strength)
+        self.strength = check_positive(type(self).__name__, "strength", strength)
 
     def prepare(self, pred, target):
         return SoftmaxCrossEntropy.prepare(self, pred, target)
 
     def function(self, pred, target, xp=np):
         logs = log_softmax(pred, xp)
-        return -self.strength * xp.sum(xp.exp(logs) * logs) / pred.shape[0]
+        return -self.sign * self.strength * xp.sum(xp.exp(logs) * logs) / pred.shape[0]
 
     def _grad(self, pred, target):
         logs = log_softmax(pred)
         s = np.exp(logs)
         H = -np.sum(s * logs, axis=-1, keepdims=True)
-        return -self.strength * s * (logs + H) / pred.shape[0]
+        return -self.sign * self.strength * s * (logs + H) / pred.shape[0]
 
     def __repr__(self) -> str:
-        return f"Certainty({self.strength:g})"
+        return f"{type(self).__name__}({self.strength:g})"
+
+
+class Confidence(Certainty):
+    """``-λ · mean_n H(softmax(z_n))``: the confidence penalty (Pereyra et al., 2017).
+
+    :class:`Certainty` with the sign flipped: added to the data loss it rewards
+    *high* entropy, so a prediction pays for being more confident than the data make
+    it. With labels, cross-entropy already pulls towards confidence in the right
+    class; this term holds that pull back, as label smoothing does (training on
+    ``(1 - ε) t + ε / K`` instead of one-hot targets). Gradient ``+λ s ⊙ (log s + H) / n``.
+    """
+
+    sign = -1.0
