@@ -80,6 +80,27 @@ def ensure_venv() -> None:
     say(f"environment ready in {time.monotonic() - started:.0f} s")
 
 
+def ensure_jupyter_hook() -> None:
+    """Let the course's JupyterLab save notebooks with kernel-free figures (nnscratch.jupyter)."""
+    if not (VENV / "etc" / "jupyter" / "jupyter_server_config.d" / "nnscratch.json").exists():
+        run(PYTHON, "-m", "nnscratch.jupyter")
+
+
+def ensure_js() -> None:
+    """Install the JavaScript the browser tests inject (axe-core), when npm is there."""
+    folder = ROOT / "tests" / "js"
+    lock, done = folder / "package-lock.json", folder / "node_modules" / ".package-lock.json"
+    if done.exists() and done.stat().st_mtime >= lock.stat().st_mtime:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        say("npm is missing: the accessibility audit will be skipped (apt-get install npm)")
+        return
+    say("installing tests/js/package-lock.json (axe-core) with npm")
+    if run(npm, "ci", "--prefix", folder, "--no-audit", "--no-fund", "--loglevel=error") != 0:
+        sys.exit("npm ci in tests/js failed (see above)")
+
+
 def book(args: list[str]) -> int:
     """Build the HTML book, executing the notebooks (cached: only changed ones run again)."""
     if "--clean" in args:
@@ -97,6 +118,7 @@ def book(args: list[str]) -> int:
 
 def test(args: list[str]) -> int:
     """Run the whole pytest suite and report the slowest tests."""
+    ensure_js()
     return run(PYTHON, "-m", "pytest", "--durations=15", *args)
 
 
@@ -114,6 +136,7 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     ensure_venv()
+    ensure_jupyter_hook()
     return COMMANDS[argv[0]](argv[1:])
 
 
