@@ -63,11 +63,33 @@ def test_adam_with_bias_correction():
 
 
 def test_adam_without_bias_correction_would_step_too_far():
-    # Uncorrected, m1 = 0.1 g and v1 = 0.001 g²: the step would be lr·0.1/sqrt(0.001) ≈ 3.16 lr.
-    # With the correction the first step is lr for any constant gradient, large or small.
+    # Uncorrected, m1 = 0.1 g and v1 = 0.001 g²: the step would be lr·0.1/sqrt(0.001) ≈ 3.16 lr,
+    # and (1 - 0.9^t)/sqrt(1 - 0.999^t) peaks at 6.57 at t = 12. With the correction every
+    # step is lr for any constant gradient, large or small, through the peak and after it.
     for g in (1e-3, 1.0, 1e3):
-        path = run(nn.Adam(0.01), [0.0], [[g]] * 3)
-        assert np.diff([0.0, *path]) == pytest.approx([-0.01] * 3, rel=1e-4)
+        path = run(nn.Adam(0.01), [0.0], [[g]] * 60)
+        assert np.diff([0.0, *path]) == pytest.approx([-0.01] * 60, rel=1e-4)
+    t = np.arange(1, 20001)
+    uncorrected = (1 - 0.9**t) / np.sqrt(1 - 0.999**t)
+    assert (uncorrected.argmax() + 1, round(uncorrected.max(), 2)) == (12, 6.57)
+
+
+def test_nesterov_is_the_look_ahead_method_in_shifted_variables():
+    # Nesterov as first written takes the gradient at θ - ημv; the package holds that point,
+    # θ̃ = θ - ημv, and takes the gradient where it stands. Same run, shifted by ημv.
+    def grad(theta):  # any smooth function: f = θ⁴/4 + sin θ
+        return theta**3 + np.cos(theta)
+
+    lr, mu = 0.05, 0.9
+    theta, v = np.array([1.5]), np.zeros(1)
+    model, nesterov = OneParameter([1.5]), nn.Nesterov(lr, momentum=mu)
+    for _ in range(50):
+        v = mu * v + grad(theta - lr * mu * v)
+        theta = theta - lr * v
+        model.g[...] = grad(model.p)
+        nesterov.step(model)
+        assert model.p == pytest.approx(theta - lr * mu * v, rel=1e-12, abs=1e-14)
+    assert nesterov.state["p"]["v"] == pytest.approx(v, rel=1e-12)
 
 
 def test_adamw_decouples_weight_decay_from_the_moments():
