@@ -369,7 +369,7 @@ _STYLE = (
     ".nn-draw button{font:inherit;min-height:2.2em;padding:.2em .7em;cursor:pointer}"
     ".nn-draw .nn-draw-options{display:flex;flex-wrap:wrap;gap:.2em 1.2em}"
     ".nn-draw .nn-draw-options label{display:flex;align-items:center;gap:.3em;min-height:2em}"
-    ".nn-draw input[type=checkbox]{width:1.1em;height:1.1em;margin:0}"
+    ".nn-draw input[type=checkbox]{width:24px;height:24px;margin:0}"
     ".nn-draw .nn-draw-status{display:block;margin:.3em 0;font-weight:bold}"
     ".nn-draw .nn-draw-note{font-size:.85em;margin:.3em 0}"
     "</style>"

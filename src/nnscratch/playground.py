@@ -441,7 +441,7 @@ _STYLE = (
     ".nn-playground input,.nn-playground select,.nn-playground button{font:inherit;"
     "min-height:2.2em;min-width:0;box-sizing:border-box}"
     ".nn-playground input[type=number],.nn-playground select{width:100%}"
-    ".nn-playground input[type=radio]{min-height:0;width:1.1em;height:1.1em;margin:0 .3em 0 0}"
+    ".nn-playground input[type=radio]{min-height:0;width:24px;height:24px;margin:0 .4em 0 0}"
     ".nn-playground .nn-pg-buttons{display:flex;flex-wrap:wrap;gap:.4em;margin:.5em 0}"
     ".nn-playground button{padding:.2em .8em;cursor:pointer}"
     ".nn-playground fieldset{border:1px solid rgba(128,128,128,.45);border-radius:4px;"
