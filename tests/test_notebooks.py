@@ -33,9 +33,10 @@ CELL_TIMEOUT = 300
 # numpy's own loops without AVX2 and AVX-512: the x86-64 baseline every CPU has.
 BASELINE_SIMD = "X86_V3 X86_V4 AVX512_ICL AVX512_SPR"
 X86_64 = platform.machine().lower() in {"x86_64", "amd64"}
+# numpy names its AVX2 level X86_V3 (the flag 'AVX2' itself stays True when it is disabled)
 PROBE = (
     "from numpy._core._multiarray_umath import __cpu_features__ as _features\n"
-    "print('AVX2 in use:', _features['AVX2'])"
+    "print('AVX2 in use:', _features.get('X86_V3', _features['AVX2']))"
 )
 
 
@@ -49,7 +50,10 @@ def baseline_env() -> dict[str, str]:
 
 def cpu_has_avx2() -> bool:
     """Whether numpy uses AVX2 on this machine by default (the baseline path is then different)."""
-    script = "from numpy._core._multiarray_umath import __cpu_features__ as f; print(f['AVX2'])"
+    script = (
+        "from numpy._core._multiarray_umath import __cpu_features__ as f; "
+        "print(f.get('X86_V3', f['AVX2']))"
+    )
     env = {k: v for k, v in os.environ.items() if k != "NPY_DISABLE_CPU_FEATURES"}
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
     return out.stdout.strip() == "True"
