@@ -1,7 +1,12 @@
-"""Tier 1 tests for what Chapter 7 added to the package: ``data.shift_images``."""
+"""Tier 1 tests for what Chapter 7 added to the package (``data.shift_images``), and
+for Chapter 7a's exercise keys: they accept every correct answer and refuse wrong ones."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import nbformat
 import numpy as np
 import pytest
 
@@ -97,3 +102,67 @@ def test_fit_accepts_it_as_augment() -> None:
         progress=False,
     )
     assert h.epochs == 2 and np.isfinite(h["loss"]).all()
+
+
+# ---------------------------------------------------------------------------
+# Chapter 7a's exercise keys: every correct answer passes, on any machine; wrong ones fail
+# ---------------------------------------------------------------------------
+
+CHAPTER_7A = Path(__file__).resolve().parent.parent / "book" / "07a_digits.ipynb"
+
+
+def _key(name: str) -> str:
+    """The sealed key of the 07a exercise whose check is called with ``name=name``."""
+    for cell in nbformat.read(CHAPTER_7A, as_version=4).cells:
+        if cell.cell_type == "code" and f'name="{name}"' in cell.source:
+            return re.search(r'"(nn1:[A-Za-z0-9_\-]+)"', cell.source).group(1)
+    raise LookupError(f"no check named {name!r} in {CHAPTER_7A.name}")
+
+
+def _digits_batch():
+    from nnscratch.data import one_hot, split
+
+    X, t = load_digits()
+    X_train, _, t_train, _ = split(X, t, test_size=0.2, seed=0)
+    X_fit, _, t_fit, _ = split(X_train, t_train, test_size=0.2, seed=1)
+    return X_fit[:32], one_hot(t_fit[:32], 10)
+
+
+def test_7a_exercise_1_accepts_float32_and_rejects_the_usual_slips() -> None:
+    from nnscratch import softmax
+    from nnscratch.exercises import check
+
+    key = _key("∂L/∂W")
+    x, T = _digits_batch()
+    right = x.T @ (softmax(np.zeros((32, 10))) - T) / 32
+    x32, T32 = x.astype(np.float32), T.astype(np.float32)
+    in_float32 = x32.T @ (softmax(np.zeros((32, 10), np.float32)) - T32) / np.float32(32)
+    assert in_float32.dtype == np.float32
+    assert check(right, key) and check(in_float32, key)
+    for wrong in (32 * right, right / 10, -right, x.T @ (0.1 - T) / 31, -(x.T @ T) / 32):
+        assert not check(wrong, key)
+
+
+def test_7a_exercise_2_checks_against_the_readers_own_history() -> None:
+    from nnscratch.exercises import check
+
+    key = _key("the early-stopped loss")
+    history = {"val_loss": [0.4, 0.13, 0.15, 0.2], "val_accuracy": [0.9, 0.97, 0.96, 0.97]}
+    assert check(0.13, key, using={"history": history})
+    for wrong in (0.2, 0.15, 0.13 * (1 + 1e-6)):  # the last epoch, the epoch after, a near miss
+        assert not check(wrong, key, using={"history": history})
+    # not yet run: no exception, "not answered" for ..., a plain "not yet" for a number
+    assert not check(..., key, using={"history": None})
+    assert not check(0.13, key, using={"history": None})
+
+
+def test_7a_exercise_3_tolerance_is_the_stated_one() -> None:
+    from nnscratch.exercises import check, unseal
+
+    key = _key("the mean difference")
+    record = unseal(key)
+    answer = record["value"][0]
+    assert record["rtol"] == 0 and record["atol"] == 0.008
+    assert check(answer + 0.0079, key) and check(answer - 0.0079, key)
+    for wrong in (0.0, -answer, 2 * answer, answer + 0.0081):
+        assert not check(wrong, key)
