@@ -11,10 +11,9 @@ the kernel and its widgets are gone.
 written to disk it drops the widget view from every output that also has an HTML
 view, so the file keeps the view that needs no kernel. The notebook open in the
 browser is not touched (its widgets stay live); run the cell again to get a live
-widget back. ``python3 run.py`` installs the hook into the course's ``.venv``;
-for another environment run ``python -m nnscratch.jupyter`` once, or start
-JupyterLab with
-``--ContentsManager.pre_save_hook=nnscratch.jupyter.keep_static_views``.
+widget back. This module is a Jupyter server extension that registers the hook;
+``python3 run.py`` enables it in the course's ``.venv``, and for another
+environment ``python -m nnscratch.jupyter`` does it once.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-HOOK = "nnscratch.jupyter.keep_static_views"
 CONFIG_NAME = "nnscratch.json"
 
 
@@ -47,16 +45,27 @@ def keep_static_views(model: dict[str, Any], **kwargs: Any) -> None:
         static_outputs(model["content"])
 
 
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """This module is a Jupyter server extension (enabled by :func:`install`)."""
+    return [{"module": "nnscratch.jupyter"}]
+
+
+def _load_jupyter_server_extension(serverapp: Any) -> None:
+    """Register :func:`keep_static_views` with the server's contents manager."""
+    serverapp.contents_manager.register_pre_save_hook(keep_static_views)
+
+
 def config_path(prefix: str | Path = sys.prefix) -> Path:
     """Where the environment at ``prefix`` reads this hook's Jupyter server config."""
     return Path(prefix) / "etc" / "jupyter" / "jupyter_server_config.d" / CONFIG_NAME
 
 
 def install(prefix: str | Path = sys.prefix) -> Path:
-    """Write the server config that turns the hook on for the environment at ``prefix``."""
+    """Enable this server extension (and so the hook) for the environment at ``prefix``."""
     path = config_path(prefix)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"ContentsManager": {"pre_save_hook": HOOK}}, indent=2) + "\n"
+    enabled = {"ServerApp": {"jpserver_extensions": {"nnscratch.jupyter": True}}}
+    text = json.dumps(enabled, indent=2) + "\n"
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
     return path
