@@ -111,6 +111,7 @@ def test_soft_threshold_is_the_proximal_step_of_l1():
     shrunk = nn.regularizers.soft_threshold(w, 0.1)
     np.testing.assert_allclose(shrunk, [-1.9, -0.2, 0.0, 0.0, 0.0, 0.0, 0.6], atol=1e-15)
     assert np.count_nonzero(shrunk == 0) == 4  # within the threshold: exactly zero
+    assert not np.any(np.signbit(shrunk[shrunk == 0]))  # plain zeros, no -0.0
     # argmin_u ½(u - w)² + τ|u|, found by brute force on a fine grid, entry by entry
     grid = np.linspace(-3, 3, 600_001)
     for wi, ui in zip(w, shrunk, strict=True):

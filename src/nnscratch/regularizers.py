@@ -114,7 +114,8 @@ def soft_threshold(W, threshold: float) -> np.ndarray:
         "soft_threshold", "threshold", threshold, low=0.0, low_inclusive=True
     )
     W = np.asarray(W)
-    return np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0)
+    shrunk = np.abs(W) - threshold
+    return np.where(shrunk > 0, np.sign(W) * shrunk, 0.0)  # a plain 0.0, never -0.0
 
 
 class Orthogonality(Penalty):
