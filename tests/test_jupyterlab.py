@@ -27,7 +27,6 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import BOOK
-from test_browser import CHROMIUM, FLAGS
 
 from nnscratch.jupyter import WIDGET_VIEW, config_path
 
@@ -120,21 +119,6 @@ def lab(tmp_path_factory) -> Iterator[tuple[str, Path]]:
         log.close()
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing (apt-get install chromium); the browser tier needs it"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        yield browser
-        browser.close()
-
-
 def open_notebook(browser, lab: Lab):
     """The chapter open in a new page, once its kernel is up and the page connected to it."""
     page = browser.new_page(viewport={"width": 1300, "height": 900})
@@ -159,12 +143,12 @@ def visible_text(page) -> str:
     return page.inner_text(".jp-Notebook")
 
 
-def test_run_all_hides_solutions_renders_myst_and_survives_a_reopen(lab, chromium) -> None:
+def test_run_all_hides_solutions_renders_myst_and_survives_a_reopen(lab, browser) -> None:
     server, saved = lab
     source = nbformat.read(BOOK / CHAPTER, as_version=4)
     solutions = [c for c in source.cells if c.source.startswith("%%solution")]
     assert len(solutions) >= 3, "Chapter 1's code solutions start with %%solution"
-    page = open_notebook(chromium, server)
+    page = open_notebook(browser, server)
     menu(page, "Run", "Run All Cells")
     # done when every solution has run (the last cells of the chapter) and the kernel rests
     page.wait_for_function(
@@ -214,7 +198,7 @@ def test_run_all_hides_solutions_renders_myst_and_survives_a_reopen(lab, chromiu
     views = [o for c in stored.cells for o in c.get("outputs", []) if "data" in o]
     explore = [o for o in views if "nn-explore" in o["data"].get("text/html", "")]
     assert explore and all(WIDGET_VIEW not in o["data"] for o in explore), "saved with widgets"
-    page = open_notebook(chromium, server)
+    page = open_notebook(browser, server)
     text = visible_text(page)
     assert "model not found" not in text and "Error displaying widget" not in text
     frames = page.locator("img.nn-explore-frame")

@@ -79,7 +79,7 @@ def _render(model_id: str, state: State, depth: int = 0) -> str | None:
             f'align-items:center;gap:0.5em">{"".join(parts)}</div>'  # type: ignore[arg-type]
         )
     # text beside a bar wraps within its own box instead of dropping below the bar
-    text = '<span style="min-width:0;overflow-wrap:anywhere">{}</span>'
+    text = '<span class="nn-progress-text" style="min-width:0">{}</span>'
     if name == "HTMLModel":
         return text.format(attrs.get("value", ""))
     if name == "LabelModel":
@@ -172,6 +172,68 @@ class FigureDescriptions(SphinxPostTransform):
             image["alt"] = text
 
 
+STATIC = Path(__file__).resolve().parent / "static"
+SUMMARY_LABEL = re.compile(r'(<summary)\s+aria-label="Toggle hidden content"')
+OUTPUT_IMAGE = re.compile(r'<img (alt="[^"]*" )src="((?:\.\./)*_images/([0-9a-f]+\.png))"')
+
+
+def _image_size(path: Path) -> tuple[int, float | None] | None:
+    """The pixel width of a PNG and the size of its smallest text, if it recorded it."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            width, text = image.size[0], image.info.get("SmallestTextPixels")
+    except OSError:
+        return None
+    try:
+        return width, float(text) if text else None
+    except ValueError:
+        return width, None
+
+
+def _accessible_body(app: Sphinx, pagename: str, templatename: str, context: dict, *_) -> None:
+    """Fix what the page's generated HTML gets wrong for assistive technology.
+
+    * the code-cell toggles (``<summary aria-label="Toggle hidden content">Show code
+      cell source``) are named by what they show, not by a label that hides it;
+    * bibliography entries are list items of their list (docutils marks them with the
+      deprecated ``doc-biblioentry`` role inside ``role="list"``);
+    * each figure carries the size of its smallest text, so that a phone shows it no
+      narrower than keeps that text readable (``static/nnbook.css``).
+    """
+    body = context.get("body")
+    if not isinstance(body, str):
+        return
+    body = SUMMARY_LABEL.sub(r"\1", body)
+    body = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+    sources = {dest: src for src, dest in getattr(app.builder, "images", {}).items()}
+
+    def readable(match: re.Match) -> str:
+        # the page's images are copied to _images/ only after every page is written
+        source = sources.get(match.group(3))
+        size = _image_size(Path(app.srcdir, source)) if source else None
+        if size is None or size[1] is None:
+            return match.group(0)
+        from nnscratch.describe import readable_width
+
+        width, text_px = size
+        attributes = (
+            f'data-nn-text-px="{text_px:.2f}" '
+            f'style="--nn-readable-width:{readable_width(width, text_px)}px" '
+        )
+        return f'<img {match.group(1)}{attributes}src="{match.group(2)}"'
+
+    context["body"] = OUTPUT_IMAGE.sub(readable, body)
+
+
+def _static_files(app: Sphinx) -> None:
+    """Serve the book's stylesheet (static/nnbook.css) on every page."""
+    app.config.html_static_path.append(str(STATIC))
+    app.add_css_file("nnbook.css")
+
+
 def _drop_widget_state(app: Sphinx, pagename: str, *args: Any) -> None:
     """Keep the recorded widget state out of the page: no script on the site reads it."""
     js_files = getattr(app.env, "nb_metadata", {}).get(pagename, {}).get("js_files", {})
@@ -201,5 +263,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_post_transform(StaticWidgets)
     app.add_post_transform(FigureDescriptions)
     app.connect("builder-inited", _no_thebe)
+    app.connect("builder-inited", _static_files)
     app.connect("html-page-context", _drop_widget_state, priority=400)
+    app.connect("html-page-context", _accessible_body)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -10,18 +10,20 @@ names of its axes and the entries of its legend, for example ::
 A chapter can say more than the figure's labels do: ``describe(fig, "…")`` sets the
 description of that figure. In a notebook, importing :mod:`nnscratch.plot` makes every
 figure that IPython shows carry its description, in the PNG itself (the text chunk
-``Description``) and in the output's metadata (``alt``); the book's Sphinx extension
+``Description``, beside ``SmallestTextPixels``, the size of its smallest text) and in
+the output's metadata (``alt``); the book's Sphinx extension
 (``book/_ext/nnbook.py``) puts it in the page's ``alt`` attribute, and
 :func:`nnscratch.interactive.explore` gives each of its frames its own.
 """
 
 from __future__ import annotations
 
+import math
 import re
 
 from matplotlib.figure import Figure
 
-__all__ = ["describe", "install"]
+__all__ = ["describe", "install", "readable_width", "smallest_text_px"]
 
 MAX_LENGTH = 600
 """Descriptions longer than this are cut at a word, with an ellipsis."""
@@ -34,6 +36,8 @@ _GREEK = {
     "Delta": "Δ", "Sigma": "Σ", "pi": "π", "rho": "ρ", "kappa": "κ",
 }  # fmt: skip
 _KEY = "_nnscratch_description"
+FONT_KEY = "SmallestTextPixels"
+"""PNG text chunk with the pixel size of a figure's smallest text (see :func:`smallest_text_px`)."""
 
 
 def _plain(text: str) -> str:
@@ -107,6 +111,34 @@ def describe(fig: Figure, text: str | None = None) -> str:
     return found
 
 
+READABLE_PX = 9
+"""The smallest text size, in CSS pixels, that a figure may show on a phone."""
+
+
+def smallest_text_px(fig: Figure, dpi: float | None = None) -> float | None:
+    """The size, in pixels of the image saved at ``dpi`` (the figure's own by default), of
+    the smallest text the figure shows.
+
+    The site uses it to keep a figure's text readable on a phone: shown narrower than
+    its own width, a figure whose smallest text is 11 px may shrink to 9/11 of it.
+    """
+    sizes = [
+        text.get_fontsize()
+        for text in fig.findobj(match=lambda artist: hasattr(artist, "get_fontsize"))
+        if hasattr(text, "get_text")
+        and text.get_visible()
+        and text.get_text().strip()
+        and (getattr(text, "axes", None) is None or text.axes.get_visible())
+    ]
+    return min(sizes) * (dpi or fig.dpi) / 72 if sizes else None
+
+
+def readable_width(width: int, text_px: float) -> int:
+    """The narrowest a ``width``-pixel image may be shown with its ``text_px`` text still
+    :data:`READABLE_PX` pixels tall (never wider than the image itself)."""
+    return min(int(width), math.ceil(width * READABLE_PX / text_px))
+
+
 def install() -> bool:
     """Make IPython's PNG of every figure carry its description; False outside IPython.
 
@@ -142,6 +174,9 @@ def install() -> bool:
     def png_with_description(fig: Figure):
         text = describe(fig)
         metadata = {**keywords.get("metadata", {}), "Description": text}
+        smallest = smallest_text_px(fig)
+        if smallest is not None:
+            metadata[FONT_KEY] = f"{smallest:.2f}"
         data = func(fig, *args, **{**keywords, "metadata": metadata})
         if data is None:
             return None

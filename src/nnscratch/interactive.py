@@ -57,7 +57,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from .describe import describe
+from .describe import describe, readable_width, smallest_text_px
 
 __all__ = ["explore", "Explorer", "Frames", "MAX_FRAMES", "MAX_BYTES", "FIGURE_STYLE"]
 
@@ -169,9 +169,9 @@ def _png(fig: Figure, dpi: int) -> bytes:
 
 def _frame(
     draw: Callable[..., Figure | None], kwargs: dict[str, Any], dpi: int
-) -> tuple[bytes, str]:
-    """Call ``draw(**kwargs)`` on a fresh figure; return its PNG and its description,
-    and close every figure it made."""
+) -> tuple[bytes, str, float | None]:
+    """Call ``draw(**kwargs)`` on a fresh figure; return its PNG, its description and the
+    pixel size of its smallest text, and close every figure it made."""
     before = set(plt.get_fignums())
     with plt.ioff():
         fresh = plt.figure()
@@ -183,7 +183,7 @@ def _frame(
                     f"explore: draw(**{kwargs!r}) returned {type(result).__name__}; "
                     "expected a matplotlib Figure or None (then the current figure is used)"
                 )
-            return _png(fig, dpi), describe(fig)
+            return _png(fig, dpi), describe(fig), smallest_text_px(fig, dpi)
         finally:
             for num in set(plt.get_fignums()) - before:
                 plt.close(num)
@@ -241,9 +241,12 @@ class Frames:
         self.pngs: list[bytes] = []
         self.descriptions: list[str] = []
         self.index: list[int] = []
+        self.text_px: float | None = None  # the smallest text of any frame, in pixels
         seen: dict[bytes, int] = {}
         for combo in itertools.product(*self.values):
-            png, text = _frame(draw, dict(zip(self.names, combo, strict=True)), dpi)
+            png, text, px = _frame(draw, dict(zip(self.names, combo, strict=True)), dpi)
+            if px is not None:
+                self.text_px = px if self.text_px is None else min(self.text_px, px)
             if png not in seen:
                 seen[png] = len(self.pngs)
                 self.pngs.append(png)
@@ -319,13 +322,15 @@ def _html(frames: Frames, title: str) -> str:
         else ""
     )
     label = html.escape(title or "Interactive figure")
+    readable = _readable(frames)
     parts = [
         f'<div class="nn-explore {FIGURE_CLASS}" id="nn-explore-{digest}" role="group" '
         f'aria-label="{label}" {DATA_ATTRIBUTE}="{digest}" style="{_STYLE}">',
         FIGURE_STYLE,
         heading,
         f'<img class="nn-explore-frame dark-light" alt="{html.escape(frames.descriptions[first])}" '
-        f'style="max-width:100%;height:auto" src="data:image/png;base64,{data["frames"][first]}">',
+        f'{readable[0]}style="{readable[1]}max-width:100%;height:auto" '
+        f'src="data:image/png;base64,{data["frames"][first]}">',
         '<div class="nn-explore-controls">',
         *rows,
         '<button type="button" class="nn-explore-play" disabled>\u25b6 play</button>',
@@ -335,6 +340,15 @@ def _html(frames: Frames, title: str) -> str:
         "</div>",
     ]
     return "".join(parts)
+
+
+def _readable(frames: Frames) -> tuple[str, str]:
+    """The attribute and style that keep the frames' text readable on a phone (nnbook's CSS)."""
+    if frames.text_px is None:
+        return "", ""
+    width = int.from_bytes(frames.pngs[0][16:20], "big")  # the PNG header's pixel width
+    readable = readable_width(width, frames.text_px)
+    return f'data-nn-text-px="{frames.text_px:.2f}" ', f"--nn-readable-width:{readable}px;"
 
 
 def _widget(frames: Frames, title: str) -> Any:
