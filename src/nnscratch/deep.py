@@ -7,15 +7,20 @@ holds the remedies Chapter 8 uses:
 
 * :func:`deep_mlp` and :func:`residual_mlp` build deep networks of one width
   with a chosen initial weight scale (``gain``), the second with skip connections;
-* :class:`Residual` wraps layers ``f`` into ``y = x + f(x)``, so the identity
+* :class:`Residual` wraps layers ``f`` into ``u = x + α f(x)``, so the identity
   carries signal forward and gradient back even where ``f`` passes little;
+  :func:`residual_mlp` can scale, zero-start or normalise the branches, which keeps
+  the sum from growing at every block;
 * :func:`gradient_norms` and :func:`activation_stats` measure a network at one
   moment: ``‖∂L/∂W_ℓ‖`` per layer, and each activation's mean, spread, saturated
   and dead share;
 * :class:`Monitor` records the same during :func:`~nnscratch.train.fit`, through
   its ``on_batch`` hook, together with each layer's update-to-weight ratio;
 * :class:`ClipGradNorm` wraps an optimiser and rescales the gradient when its
-  norm exceeds a threshold (Pascanu et al., 2013).
+  norm exceeds a threshold (Pascanu et al., 2013);
+* :func:`fit_many` trains several networks of one architecture side by side, as one
+  array computation, each exactly as ``fit`` would train it with its own seed — so
+  that a comparison can afford ten seeds.
 """
 
 from __future__ import annotations
@@ -761,6 +766,8 @@ def fit_many(
                 accuracy = (out.argmax(axis=-1) == labels_val).mean(axis=1)
                 history["val_loss"].append(np.where(diverged >= 0, np.nan, value))
                 history["val_accuracy"].append(np.where(diverged >= 0, np.nan, accuracy))
+    if lr_schedule is not None and np.all(rates == rates[0]):
+        optimizer.lr = float(rates[0])  # one rate for all: a number again, as fit leaves it
     for layer in _walk(net):
         if isinstance(layer, _StackedNorm):
             layer.write_back()
