@@ -668,3 +668,31 @@ def test_the_pen_leaves_as_much_ink_as_the_data_sets_digits() -> None:
     data = (X * 16).sum(axis=1).mean()
     drawn = np.mean([digit_image(e["strokes"], centre=False).sum() * 16 for e in example_strokes()])
     assert abs(drawn / data - 1) < 0.05, (drawn, data)
+
+
+def test_the_figures_read_in_one_sitting() -> None:
+    """No function of the live figures' modules, Python or JavaScript, is longer than 80
+    lines (a script's outer wrapper, which holds the file's functions, is not counted)."""
+    import ast
+
+    long = []
+    for name in ("playground.py", "drawing.py"):
+        tree = ast.parse((PACKAGE / name).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                if node.end_lineno - node.lineno + 1 > 80:
+                    long.append(f"{name}: {node.name}")
+    for name in ("nncore.js", "playground.js", "digits.js"):
+        lines = (PACKAGE / name).read_text().splitlines()
+        for start, line in enumerate(lines):
+            found = re.search(r"function\s*(\w*)\s*\(", line)
+            if not found or not found.group(1):  # the file's anonymous wrapper
+                continue
+            depth, end = 0, start
+            for end in range(start, len(lines)):
+                depth += lines[end].count("{") - lines[end].count("}")
+                if depth <= 0 and "{" in "".join(lines[start : end + 1]):
+                    break
+            if end - start + 1 > 80:
+                long.append(f"{name}: {found.group(1)}")
+    assert not long, f"functions longer than 80 lines: {long}"

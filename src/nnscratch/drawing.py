@@ -30,6 +30,18 @@ block counts and probabilities equal to 1e-12.
 Every step is written so that the two languages do the same float64 operations in
 the same order (no square roots, no library rounding), so the bitmaps agree pixel for
 pixel, not only nearly.
+
+**Why the page scales and does not centre by default.** Every image of the data set
+has ink in its top and its bottom row: the forms' digits were size-normalised before
+counting. Measured on 300 variants of the ten example drawings (each one scaled to 35%
+to 95% of the pad, moved, slanted and turned at random) read by Chapter 7b's five final
+networks, the share read right was 46% as drawn, 50% centred by the centre of mass,
+95.0% scaled to the frame and 94.5% scaled and centred: scaling is what matters, and
+once a drawing is scaled, centring changes nothing measurable (−0.5 ± 0.6 points, the
+paired difference and its standard error over the 300 drawings). The variants come from
+ten shapes drawn by one hand, so this says which step matters for them, not how well the
+network reads every hand. The example 7 is crossed, as the data set's writers crossed
+theirs; its uncrossed twin is read as another digit by four of the five networks.
 """
 
 from __future__ import annotations
