@@ -135,8 +135,9 @@ def smallest_text_px(fig: Figure, dpi: float | None = None) -> float | None:
 
 def readable_width(width: int, text_px: float) -> int:
     """The narrowest a ``width``-pixel image may be shown with its ``text_px`` text still
-    :data:`READABLE_PX` pixels tall (never wider than the image itself)."""
-    return min(int(width), math.ceil(width * READABLE_PX / text_px))
+    :data:`READABLE_PX` pixels tall: narrower than the image when its text is larger, and
+    wider (up to 1.5 times) when its smallest text is smaller than that."""
+    return min(math.ceil(1.5 * width), math.ceil(width * READABLE_PX / text_px))
 
 
 def install() -> bool:
