@@ -118,7 +118,7 @@ class _Build:
         shutil.rmtree(self.out, ignore_errors=True)
 
 
-_build: _Build | None = None
+_build: _Build | _Prebuilt | None = None
 
 
 @pytest.hookimpl(trylast=True)  # after -k/-m deselection: only the tests that will run
@@ -129,8 +129,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not needs_site or config.option.collectonly:
         return
     others = [item for item in items if "built_site" not in getattr(item, "fixturenames", ())]
+    if os.environ.get("NNSCRATCH_SITE") and not os.environ.get("CI"):
+        items[:] = others + needs_site
+        _build = _Prebuilt(Path(os.environ["NNSCRATCH_SITE"]))
+        return
     items[:] = others + needs_site
     _build = _Build()
+
+
+class _Prebuilt:
+    """A site built before, named by ``NNSCRATCH_SITE`` (its ``_build/html`` folder), for
+    working on the site and browser tests without a new build each run; the default,
+    and CI, always build afresh."""
+
+    def __init__(self, html: Path) -> None:
+        self.html, self.summary = html, f"prebuilt site: {html}"
+
+    def wait(self) -> Site:
+        assert (self.html / "index.html").exists(), f"NNSCRATCH_SITE: no index.html in {self.html}"
+        return Site(html=self.html, log="", seconds=0.0)
+
+    def stop(self) -> None:
+        pass
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -142,7 +162,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Stop the build; keep the built site for a look when a test failed."""
-    if _build is None:
+    if _build is None or isinstance(_build, _Prebuilt):
         return
     if session.testsfailed and _build.process.poll() is not None:
         print(f"\nthe built site is kept in {_build.out}")
