@@ -59,6 +59,14 @@ class _Norm(Layer):
     def _check(self, x: np.ndarray) -> None:
         check_batch(self.name, x, self.n_in, self.params["gamma"].dtype)
 
+    def _normalised(self, x: np.ndarray, mu, var) -> np.ndarray:
+        """``γ ⊙ x̂ + β`` for ``x̂ = (x - μ) / √(v + ε)``; keeps ``x̂`` and ``1/√(v + ε)``."""
+        self._inv_std = 1.0 / np.sqrt(var + self.eps)
+        self._xhat = (x - mu) * self._inv_std
+        self._x = x
+        self._out = self.params["gamma"] * self._xhat + self.params["beta"]
+        return self._out
+
     def _affine_grads(self, grad_out: np.ndarray) -> np.ndarray:
         """Fill the gradients of ``γ`` and ``β``; return ``ĝ = γ ⊙ g``."""
         self.grads["gamma"] = (grad_out * self._xhat).sum(axis=0)
@@ -84,11 +92,7 @@ class LayerNorm(_Norm):
     def _forward(self, x):
         self._check(x)
         mu = x.mean(axis=1, keepdims=True)
-        self._inv_std = 1.0 / np.sqrt(((x - mu) ** 2).mean(axis=1, keepdims=True) + self.eps)
-        self._xhat = (x - mu) * self._inv_std
-        self._x = x
-        self._out = self.params["gamma"] * self._xhat + self.params["beta"]
-        return self._out
+        return self._normalised(x, mu, ((x - mu) ** 2).mean(axis=1, keepdims=True))
 
     def _backward(self, grad_out):
         ghat = self._affine_grads(grad_out)
@@ -138,11 +142,7 @@ class BatchNorm(_Norm):
             m, n = self.momentum, len(x)
             self.running_mean = (1 - m) * self.running_mean + m * mu
             self.running_var = (1 - m) * self.running_var + m * var * n / (n - 1)
-        self._inv_std = 1.0 / np.sqrt(var + self.eps)
-        self._xhat = (x - mu) * self._inv_std
-        self._x = x
-        self._out = self.params["gamma"] * self._xhat + self.params["beta"]
-        return self._out
+        return self._normalised(x, mu, var)
 
     def _backward(self, grad_out):
         ghat = self._affine_grads(grad_out)
