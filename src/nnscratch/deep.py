@@ -628,20 +628,11 @@ def _softmax_cross_entropy(z: np.ndarray, onehot: np.ndarray):
 
 
 def fit_many(
-    models: list[Layer],
-    optimizer: Optimizer,
-    X,
-    t,
-    *,
-    epochs: int,
-    batch_size: int = 32,
-    seeds=None,
-    validation: tuple | None = None,
-    lr_schedule=None,
-    max_norm: float | None = None,
-    record_every: int | None = None,
+    models: list[Layer], optimizer: Optimizer, X, t, *, epochs: int, batch_size: int = 32,
+    seeds=None, validation: tuple | None = None, lr_schedule=None,
+    max_norm: float | None = None, record_every: int | None = None,
     max_loss_growth: float = 1000.0,
-) -> dict[str, np.ndarray]:
+) -> dict[str, np.ndarray]:  # fmt: skip
     """Train S networks of one architecture side by side, as one array computation.
 
     Member ``s`` is ``models[s]`` trained as ``fit(models[s], SoftmaxCrossEntropy(),
@@ -671,115 +662,161 @@ def fit_many(
     ``clipped`` (steps clipped); with ``record_every``, ``steps``, ``grad_norms`` and
     ``update_ratios`` (shape ``(S, records, Linear layers)``).
     """
-    from .losses import SoftmaxCrossEntropy
-
-    models = list(models)
-    if not models:
-        raise ValueError("fit_many: expected at least one model, got none")
-    if not isinstance(optimizer, Optimizer) or getattr(optimizer, "state", None):
-        raise TypeError(
-            f"fit_many: expected a fresh optimiser such as Adam(1e-3), got {optimizer!r}"
-        )
-    S = len(models)
-    seeds = list(range(S)) if seeds is None else [int(s) for s in seeds]
-    if len(seeds) != S:
-        raise ValueError(f"fit_many: expected {S} seeds (one per model), got {len(seeds)}")
-    schedules = lr_schedule if isinstance(lr_schedule, list | tuple) else [lr_schedule] * S
-    if len(schedules) != S:
-        raise ValueError(f"fit_many: expected {S} learning-rate schedules, got {len(schedules)}")
-    if max_norm is not None:
-        max_norm = check_positive("fit_many", "max_norm", max_norm)
-    X = as_float_array("fit_many", "X", X, ndim=2)
-    loss = SoftmaxCrossEntropy()
-    width = models[0].eval().forward(X[:1]).shape[1]
-    _, T = loss.prepare(np.zeros((len(X), width)), t)  # one-hot targets, checked
-    net = _stack(models)
-    linears = [layer for layer in _walk(net) if isinstance(layer, _StackedLinear)]
-    if validation is not None:
-        X_val = as_float_array("fit_many", "validation X", validation[0], ndim=2)
-        _, T_val = loss.prepare(np.zeros((len(X_val), width)), validation[1])
-        labels_val = T_val.argmax(axis=1)
-
-    n = len(X)
-    rngs = [np.random.default_rng(s) for s in seeds]  # fit's shuffling stream, per member
-    history: dict[str, list] = {"loss": [], "val_loss": [], "val_accuracy": []}
-    diverged = np.full(S, -1)
-    first = np.full(S, np.nan)
-    norms, clipped = [], np.zeros(S, dtype=int)
-    steps, grads_rec, ratios_rec = [], [], []
-    step = 0
+    run = _Many(models, optimizer, X, t, seeds, validation, lr_schedule, max_norm,
+                record_every, max_loss_growth)  # fmt: skip
+    n, step = len(run.X), 0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for epoch in range(epochs):
-            net.train(True)
-            if lr_schedule is not None:
-                rates = np.array([float(schedule(epoch)) for schedule in schedules])
-                optimizer.lr = rates.reshape(S, 1, 1)
-            orders = np.stack([rng.permutation(n) for rng in rngs])
-            total = np.zeros(S)
+            run.net.train(True)
+            run.set_rates(epoch)
+            orders = np.stack([rng.permutation(n) for rng in run.rngs])
+            total = np.zeros(run.S)
             for start in range(0, n, batch_size):
                 idx = orders[:, start : start + batch_size]
-                out = net.forward(X[idx])
-                value, grad = _softmax_cross_entropy(out, T[idx])
-                if step == 0:
-                    first = value.copy()
-                limit = max_loss_growth * np.maximum(np.abs(first), 1.0)
-                newly = (diverged < 0) & ~(value <= limit)
-                diverged[newly] = epoch
-                stopped = diverged >= 0
-                grad[stopped] = 0.0
-                net.backward(grad, need_input=False)
-                all_grads = [g for _, _, g in net.parameters()]
-                if stopped.any():
-                    for g in all_grads:
-                        g[stopped] = 0.0
-                    for state in getattr(optimizer, "state", {}).values():
-                        for buffer in state.values():
-                            buffer[stopped] = 0.0
-                if max_norm is not None:
-                    norm = np.sqrt(sum((g * g).reshape(S, -1).sum(axis=1) for g in all_grads))
-                    norms.append(norm)
-                    over = norm > max_norm
-                    clipped += over & ~stopped
-                    scale = np.where(over, max_norm / np.where(over, norm, 1.0), 1.0)
-                    for g in all_grads:
-                        g *= scale.reshape(S, 1, 1)
-                recording = record_every is not None and step % record_every == 0
-                if recording:
-                    before = [lin.params["W"].copy() for lin in linears]
-                optimizer.step(net)
-                if recording:
-                    steps.append(step)
-                    grads_rec.append([np.sqrt((lin.grads["W"] ** 2).sum(axis=(1, 2)))
-                                      for lin in linears])  # fmt: skip
-                    ratios_rec.append([
-                        np.sqrt(((lin.params["W"] - b) ** 2).sum(axis=(1, 2)))
-                        / np.sqrt((b**2).sum(axis=(1, 2)))
-                        for lin, b in zip(linears, before, strict=True)
-                    ])  # fmt: skip
+                out = run.net.forward(run.X[idx])
+                value, grad = _softmax_cross_entropy(out, run.T[idx])
+                run.stop_diverged(value, grad, epoch, step)
+                run.net.backward(grad, need_input=False)
+                run.step(step)
                 total += value * idx.shape[1]
                 step += 1
-            history["loss"].append(np.where(diverged >= 0, np.nan, total / n))
-            net.train(False)
-            if validation is not None:
-                out = net.forward(X_val)
-                value, _ = _softmax_cross_entropy(out, np.broadcast_to(T_val, out.shape))
-                accuracy = (out.argmax(axis=-1) == labels_val).mean(axis=1)
-                history["val_loss"].append(np.where(diverged >= 0, np.nan, value))
-                history["val_accuracy"].append(np.where(diverged >= 0, np.nan, accuracy))
-    if lr_schedule is not None and np.all(rates == rates[0]):
-        optimizer.lr = float(rates[0])  # one rate for all: a number again, as fit leaves it
-    for layer in _walk(net):
-        if isinstance(layer, _StackedNorm):
-            layer.write_back()
-    for model in models:
-        model.eval()
-    result = {k: np.array(v).T for k, v in history.items() if v}
-    result["diverged"] = diverged
-    if max_norm is not None:
-        result["grad_norm"] = np.array(norms).T
-        result["clipped"] = clipped
-    if record_every is not None:
-        result["steps"] = np.array(steps)
-        result["grad_norms"] = np.array(grads_rec).transpose(2, 0, 1)
-        result["update_ratios"] = np.array(ratios_rec).transpose(2, 0, 1)
-    return result
+            run.end_epoch(total / n)
+    return run.finish()
+
+
+class _Many:
+    """One ``fit_many`` run: its checked data, its stacked network and what it records."""
+
+    def __init__(self, models, optimizer, X, t, seeds, validation, lr_schedule, max_norm,
+                 record_every, max_loss_growth) -> None:  # fmt: skip
+        from .losses import SoftmaxCrossEntropy
+
+        self.models = list(models)
+        if not self.models:
+            raise ValueError("fit_many: expected at least one model, got none")
+        if not isinstance(optimizer, Optimizer) or getattr(optimizer, "state", None):
+            raise TypeError(
+                f"fit_many: expected a fresh optimiser such as Adam(1e-3), got {optimizer!r}"
+            )
+        S = self.S = len(self.models)
+        seeds = list(range(S)) if seeds is None else [int(s) for s in seeds]
+        if len(seeds) != S:
+            raise ValueError(f"fit_many: expected {S} seeds (one per model), got {len(seeds)}")
+        schedules = lr_schedule if isinstance(lr_schedule, list | tuple) else [lr_schedule] * S
+        if len(schedules) != S:
+            raise ValueError(
+                f"fit_many: expected {S} learning-rate schedules, got {len(schedules)}"
+            )
+        if max_norm is not None:
+            max_norm = check_positive("fit_many", "max_norm", max_norm)
+        self.optimizer, self.schedules, self.rates = optimizer, schedules, None
+        self.use_schedule, self.max_norm, self.record_every = (
+            lr_schedule is not None,
+            max_norm,
+            record_every,
+        )
+        self.max_loss_growth = max_loss_growth
+        self.X = as_float_array("fit_many", "X", X, ndim=2)
+        self.loss = SoftmaxCrossEntropy()
+        self.width = self.models[0].eval().forward(self.X[:1]).shape[1]
+        _, self.T = self.loss.prepare(np.zeros((len(self.X), self.width)), t)  # one-hot, checked
+        self.net = _stack(self.models)
+        self.linears = [layer for layer in _walk(self.net) if isinstance(layer, _StackedLinear)]
+        self.validation = None
+        if validation is not None:
+            X_val = as_float_array("fit_many", "validation X", validation[0], ndim=2)
+            _, T_val = self.loss.prepare(np.zeros((len(X_val), self.width)), validation[1])
+            self.validation = (X_val, T_val, T_val.argmax(axis=1))
+        self.rngs = [np.random.default_rng(s) for s in seeds]  # fit's shuffling, per member
+        self.history: dict[str, list] = {"loss": [], "val_loss": [], "val_accuracy": []}
+        self.diverged, self.first = np.full(S, -1), np.full(S, np.nan)
+        self.norms, self.clipped = [], np.zeros(S, dtype=int)
+        self.steps, self.grads_rec, self.ratios_rec = [], [], []
+
+    def set_rates(self, epoch: int) -> None:
+        """Each member's learning rate for this epoch, from its schedule."""
+        if self.use_schedule:
+            self.rates = np.array([float(schedule(epoch)) for schedule in self.schedules])
+            self.optimizer.lr = self.rates.reshape(self.S, 1, 1)
+
+    def stop_diverged(self, value, grad, epoch: int, step: int) -> None:
+        """Stop each member whose loss is not finite or grew past its limit (as fit would)."""
+        if step == 0:
+            self.first = value.copy()
+        limit = self.max_loss_growth * np.maximum(np.abs(self.first), 1.0)
+        newly = (self.diverged < 0) & ~(value <= limit)
+        self.diverged[newly] = epoch
+        grad[self.diverged >= 0] = 0.0
+
+    def step(self, step: int) -> None:
+        """Silence stopped members, clip, record, and take the optimiser's step."""
+        stopped = self.diverged >= 0
+        all_grads = [g for _, _, g in self.net.parameters()]
+        if stopped.any():
+            for g in all_grads:
+                g[stopped] = 0.0
+            for state in getattr(self.optimizer, "state", {}).values():
+                for buffer in state.values():
+                    buffer[stopped] = 0.0
+        if self.max_norm is not None:
+            self._clip(all_grads, stopped)
+        recording = self.record_every is not None and step % self.record_every == 0
+        before = [lin.params["W"].copy() for lin in self.linears] if recording else None
+        self.optimizer.step(self.net)
+        if recording:
+            self._record(step, before)
+
+    def _clip(self, all_grads, stopped) -> None:
+        S = self.S
+        norm = np.sqrt(sum((g * g).reshape(S, -1).sum(axis=1) for g in all_grads))
+        self.norms.append(norm)
+        over = norm > self.max_norm
+        self.clipped += over & ~stopped
+        scale = np.where(over, self.max_norm / np.where(over, norm, 1.0), 1.0)
+        for g in all_grads:
+            g *= scale.reshape(S, 1, 1)
+
+    def _record(self, step: int, before: list[np.ndarray]) -> None:
+        """Each member's ‖∂L/∂W_ℓ‖ and update-to-weight ratio per Linear layer (as Monitor)."""
+        self.steps.append(step)
+        self.grads_rec.append(
+            [np.sqrt((lin.grads["W"] ** 2).sum(axis=(1, 2))) for lin in self.linears]
+        )
+        self.ratios_rec.append([
+            np.sqrt(((lin.params["W"] - b) ** 2).sum(axis=(1, 2)))
+            / np.sqrt((b**2).sum(axis=(1, 2)))
+            for lin, b in zip(self.linears, before, strict=True)
+        ])  # fmt: skip
+
+    def end_epoch(self, mean_loss: np.ndarray) -> None:
+        """The epoch's training loss and, in evaluation mode, its validation scores."""
+        gone = self.diverged >= 0
+        self.history["loss"].append(np.where(gone, np.nan, mean_loss))
+        self.net.train(False)
+        if self.validation is not None:
+            X_val, T_val, labels_val = self.validation
+            out = self.net.forward(X_val)
+            value, _ = _softmax_cross_entropy(out, np.broadcast_to(T_val, out.shape))
+            accuracy = (out.argmax(axis=-1) == labels_val).mean(axis=1)
+            self.history["val_loss"].append(np.where(gone, np.nan, value))
+            self.history["val_accuracy"].append(np.where(gone, np.nan, accuracy))
+
+    def finish(self) -> dict[str, np.ndarray]:
+        """Hand the members their state back (in evaluation mode) and the records out."""
+        if self.rates is not None and np.all(self.rates == self.rates[0]):
+            self.optimizer.lr = float(self.rates[0])  # one rate for all: a number, as fit leaves
+        for layer in _walk(self.net):
+            if isinstance(layer, _StackedNorm):
+                layer.write_back()
+        for model in self.models:
+            model.eval()
+        result = {k: np.array(v).T for k, v in self.history.items() if v}
+        result["diverged"] = self.diverged
+        if self.max_norm is not None:
+            result["grad_norm"] = np.array(self.norms).T
+            result["clipped"] = self.clipped
+        if self.record_every is not None:
+            result["steps"] = np.array(self.steps)
+            result["grad_norms"] = np.array(self.grads_rec).transpose(2, 0, 1)
+            result["update_ratios"] = np.array(self.ratios_rec).transpose(2, 0, 1)
+        return result
