@@ -110,5 +110,5 @@ def test_the_right_numbers_in_the_wrong_order_are_named(capsys):
     key = seal([90.0, 0.0])
     assert not check([0.0, 90.0], key)
     assert "the right numbers, but 2 of 2 in another place" in capsys.readouterr().out
-    assert not check([0.0, 45.0], key)
+    assert not check([90.0, 45.0], key)
     assert "1 of 2 entries differ" in capsys.readouterr().out
