@@ -2,7 +2,8 @@
 
 A reader works in JupyterLab: there, a cell is visible unless its source is
 collapsed (``metadata.jupyter.source_hidden``); ``remove-cell`` tags only act on
-the site. So every exercise checks against a sealed key, no visible cell holds
+the site. JupyterLab also unfolds a cell's outputs whenever it runs, so a code
+solution begins with ``%%solution``, which folds what it prints inside the output. So every exercise checks against a sealed key, no visible cell holds
 its expected value, and every solution is collapsed in both places and leaves
 the reader's ``answer`` alone.
 """
@@ -115,6 +116,15 @@ def test_solutions_are_collapsed_and_leave_the_answer_alone(path: Path) -> None:
         if cell.cell_type == "code":
             tags = set(cell.metadata.get("tags", []))
             assert tags & SOLUTION_TAGS, f"{path.name} cell {index}: a solution needs hide-cell"
+            assert cell.source.startswith("%%solution\n"), (
+                f"{path.name} cell {index}: a code solution begins with %%solution, so that "
+                "its output stays folded in JupyterLab after Run All (JupyterLab unfolds the "
+                "outputs of every cell it runs)"
+            )
+            assert cell.metadata.get("jupyter", {}).get("outputs_hidden"), (
+                f"{path.name} cell {index}: a solution's outputs start collapsed too "
+                "(metadata.jupyter.outputs_hidden = true)"
+            )
             assert not re.search(r"^\s*answer\s*=", cell.source, re.M), (
                 f"{path.name} cell {index}: a solution must not overwrite the reader's `answer`"
             )
