@@ -409,3 +409,34 @@ def test_integer_inputs_train_a_float32_model_and_float64_ones_are_named():
         match=r"fit: X has dtype float64 but the model's parameters are float32; convert with X.astype\(np.float32\)",
     ):
         nn.fit(model, nn.SoftmaxCrossEntropy(), nn.Adam(), X * 1.0, y, progress=False)
+
+
+def test_augmentation_stream_is_fits_and_apart_from_the_shuffling():
+    """augmentation_stream(seed) is what fit hands augment, draw for draw; it repeats and
+    is not the shuffling stream (its one coupling, with mlp's first layer, is documented)."""
+    from nnscratch.train import augmentation_stream
+
+    for seed in (0, 1, 7):
+        drawn = augmentation_stream(seed).random(8)
+        assert not np.allclose(drawn, np.random.default_rng(seed).random(8))
+        assert np.array_equal(drawn, augmentation_stream(np.random.SeedSequence(seed)).random(8))
+    seen = {}
+
+    def augment(xb, rng):
+        seen.setdefault("first", rng.random(3))
+        return xb
+
+    X, y = np.zeros((4, 2)), np.array([0, 1, 0, 1])
+    nn.fit(
+        nn.mlp([2, 3, 2], seed=0),
+        nn.SoftmaxCrossEntropy(),
+        nn.GradientDescent(0.1),
+        X,
+        y,
+        epochs=1,
+        batch_size=4,
+        seed=5,
+        augment=augment,
+        progress=False,
+    )
+    assert np.array_equal(seen["first"], augmentation_stream(5).random(3))

@@ -11,9 +11,9 @@ Options of ``fit``:
 
 * ``epochs``, ``batch_size``; ``seed`` fixes the shuffling and ``augment``'s
   randomness, so a run repeats exactly. They draw from two independent streams (the
-  shuffling from ``default_rng(seed)``, ``augment`` from a stream spawned from
-  ``SeedSequence(seed)``), so switching augmentation on does not change the order in
-  which the examples come;
+  shuffling from ``default_rng(seed)``, ``augment`` from :func:`augmentation_stream`),
+  so switching augmentation on does not change the order in which the examples come
+  (see that function for the one stream it shares with ``mlp``);
 * ``validation=(X_val, y_val)`` adds ``val_loss`` (and ``val_<metric>``) per epoch,
   measured after the epoch in evaluation mode;
 * ``metrics=["accuracy"]`` records accuracy, using ``loss.predict`` to read classes;
@@ -54,6 +54,22 @@ from .losses import Loss
 from .metrics import as_labels
 from .optim import Optimizer
 from .regularizers import Penalty
+
+
+def augmentation_stream(seed: int | np.random.SeedSequence) -> np.random.Generator:
+    """The random stream ``fit(..., seed=seed)`` hands to ``augment``: the first child of
+    ``SeedSequence(seed)``, independent of the shuffling stream ``default_rng(seed)``.
+
+    Code that trains like ``fit`` (several seeds at once, say) takes its augmentation
+    draws from here, so that it matches ``fit`` draw for draw. One coupling remains: this
+    child is also the stream from which ``mlp(seed=seed)`` draws its first layer's
+    weights, so with one seed for both a run's shifts are a function of its starting
+    weights (harmless for what the chapters measure; giving ``mlp`` and ``fit`` different
+    seeds separates them). Moving this stream would change every augmented number the
+    chapters print, so it stays where the chapters were measured.
+    """
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    return np.random.default_rng(root.spawn(1)[0])
 
 
 class TrainingDiverged(FloatingPointError):
@@ -191,7 +207,7 @@ def fit(
     backward = getattr(model, "_param_grads", model.backward)
     history = data.empty_history()
     order_rng = np.random.default_rng(seed)  # the shuffling stream (Chapter 2 replays it)
-    augment_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
+    augment_rng = augmentation_stream(seed)
     n, step, first, limit = len(X), 0, None, math.inf  # limit: set by the first batch
     bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress)
     # overflow shows up as a non-finite loss, reported with advice, not as warnings
