@@ -14,7 +14,6 @@ import html
 from typing import Any
 
 from tqdm.auto import tqdm as _auto_tqdm
-from tqdm.notebook import tqdm as _notebook_tqdm
 
 __all__ = ["tqdm", "trange"]
 
@@ -45,7 +44,8 @@ class FinishedBar:
         }
 
 
-_NOTEBOOK = issubclass(_auto_tqdm, _notebook_tqdm)  # tqdm.auto chose the widget flavour
+# tqdm.auto chose the widget flavour (read without importing it, and ipywidgets, in a terminal)
+_NOTEBOOK = any(base.__module__ == "tqdm.notebook" for base in _auto_tqdm.__mro__)
 
 
 class tqdm(_auto_tqdm):  # noqa: N801 - the name every tqdm user knows
